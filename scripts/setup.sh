@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what winship and its tests need on Debian/Ubuntu. Idempotent: only what is missing
+# is installed. Run as root (CI runs as root) or with sudo. Go must already be installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "setup: Go is not installed (or not on PATH). winship drives the Go toolchain you already use:" >&2
+  echo "       install Go 1.18 or newer from https://go.dev/dl/ (or: apt-get install golang-go) and run this again." >&2
+  exit 1
+fi
+say "using $(go version)"
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js 20.19 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# Debian packages: what each is for.
+#   wixl msitools        build MSIs on Linux; msiinfo/msiextract/msibuild inspect them
+#   wine wine64          a second, independent Windows: runs our exes, installs our MSIs
+#   gcc-mingw-w64-...    builds the test-only ProcessPrng shim Go needs on Wine 8
+#   osslsigncode openssl Authenticode signing and the test PKI / timestamp authorities
+#   libxml2-utils        xmllint: validates generated WiX XML against the XSDs
+#   exiftool, icoutils   read VERSIONINFO and resources back from built exes (test oracles)
+#   zip unzip file       inspect archives and file types in tests
+packages=(wixl msitools wine wine64 gcc-mingw-w64-x86-64-win32 osslsigncode openssl libxml2-utils
+  libimage-exiftool-perl icoutils zip unzip file git)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  say "installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "system packages present"
+fi
+
+# Node dependencies at the locked versions; `prepare` compiles src/ to lib/. (`npm install`, not
+# `npm ci`: npm 11 leaves rollup's per-platform optional packages out of the lock, and `npm ci`
+# then refuses the lock as out of sync; `npm install` keeps the locked versions and adds them.)
+if [ ! -d node_modules ] || ! cmp -s package-lock.json node_modules/.package-lock.json.winship 2>/dev/null; then
+  say "installing Node dependencies"
+  npm install --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.package-lock.json.winship
+else
+  say "Node dependencies present; compiling"
+  npm run --silent build
+fi
+say "ready: try  npm run example  or  npm test"

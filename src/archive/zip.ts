@@ -1,0 +1,45 @@
+import archiver from 'archiver';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { CancelledError } from '../errors.js';
+import { compareOrdinal } from '../util/compare.js';
+
+export interface ZipEntry {
+  /** Name inside the archive, forward slashes. */
+  name: string;
+  sourcePath: string;
+  mode: number;
+}
+
+/**
+ * A reproducible zip: entries sorted by name, every mtime the given date (stored as UTC DOS
+ * time, so the bytes do not depend on the machine's time zone), fixed permissions.
+ */
+export async function writeDeterministicZip(outPath: string, entries: readonly ZipEntry[], mtime: Date, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw new CancelledError();
+  // zlib level 6 (its default): on a 1.7 MB Go exe, level 9 saved 0.26% of the size and took
+  // 60% longer (207 ms vs 130 ms), per target, on every release.
+  const zip = archiver('zip', { zlib: { level: 6 }, forceLocalTime: false });
+  const sorted = [...entries].sort((a, b) => compareOrdinal(a.name, b.name));
+  const written = pipeline(zip, createWriteStream(outPath));
+  // Awaited below; until then an abort must not surface as an unhandled rejection.
+  written.catch(() => undefined);
+  const onAbort = () => zip.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (const entry of sorted) {
+      const data = await readFile(entry.sourcePath);
+      if (signal?.aborted) throw new CancelledError();
+      // Buffers, not streams: archiver then writes entries strictly in append order.
+      zip.append(data, { name: entry.name, date: mtime, mode: entry.mode });
+    }
+    await Promise.all([zip.finalize(), written]);
+  } catch (err) {
+    // archiver reports an abort as "queue closed" or "ABORTED": it is the cancellation.
+    if (signal?.aborted) throw new CancelledError();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,47 @@
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { findConfig, loadConfig } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import { checkInputs, type SignedFileRecord } from '../sign/engine.js';
+import { makeSigningPlan, signConfig, signWithPlan, type SigningEnv } from '../stages/sign/plan.js';
+import { ToolRunner } from '../tools/runner.js';
+
+export interface SignCommandOptions {
+  files: string[];
+  cwd: string;
+  config?: string;
+  devCert: boolean;
+  concurrency?: number;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  log: NodeJS.WriteStream;
+}
+
+/**
+ * `release sign FILE…`: sign and verify files with release.yaml's sign: and timestamp:
+ * settings, for pipelines that build on one machine and sign on another.
+ */
+export async function signCommand(o: SignCommandOptions): Promise<{ records: SignedFileRecord[]; warnings: string[] }> {
+  if (o.files.length === 0) throw new UsageError('release sign needs at least one file: release sign FILE…');
+  const files = o.files.map((f) => resolve(o.cwd, f));
+  await checkInputs(files); // before probing servers: fail fast on a typo
+  const { config, path } = await loadConfig(await findConfig(o.config, o.cwd));
+  const warnings: string[] = [];
+  const env: SigningEnv = {
+    config,
+    runner: new ToolRunner({ dryRun: false, signal: o.signal }),
+    signal: o.signal,
+    logger: { info: (m) => o.log.write(`${m}\n`), warn: (m) => o.log.write(`warning: ${m}\n`) },
+    options: { devCert: o.devCert, ioConcurrency: o.concurrency ?? Math.max(8, availableParallelism()) },
+    env: o.env,
+    project: (...parts) => resolve(dirname(path), ...parts),
+    warn: (m) => {
+      warnings.push(m);
+      o.log.write(`warning: ${m}\n`);
+    },
+  };
+  const sign = signConfig(env);
+  if (!sign) throw new UsageError(`${path} has no sign: section; add one (see README "Signing") or pass --dev-cert`);
+  const plan = await makeSigningPlan(env, sign);
+  return { records: await signWithPlan(env, plan, files), warnings };
+}

@@ -1,0 +1,261 @@
+import { z } from 'zod';
+import { parseSemver } from '../version/semver.js';
+import { PRERELEASE_MAPPINGS } from '../wix/version.js';
+
+// The one definition of release.yaml. Validation, defaults, TypeScript types and the published
+// JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
+
+export const SUPPORTED_TARGETS = ['windows/amd64', 'windows/arm64', 'windows/386'] as const;
+export type Target = (typeof SUPPORTED_TARGETS)[number];
+
+const supported = (what: string, values: readonly string[]) => (iss: { input?: unknown }) =>
+  `${JSON.stringify(iss.input)} is not a supported ${what} (supported: ${values.join(', ')})`;
+
+const target = z.enum(SUPPORTED_TARGETS, { error: supported('target', SUPPORTED_TARGETS) });
+
+const EXECUTION_LEVELS = ['asInvoker', 'highestAvailable', 'requireAdministrator'] as const;
+
+// Flags we set ourselves; passing them again would silently override reproducibility settings.
+const RESERVED_FLAGS = ['-o', '-ldflags', '-tags', '-trimpath', '-buildvcs'];
+
+const semverString = z
+  .string()
+  .refine((v) => parseSemver(v) !== undefined, { error: (iss) => `${JSON.stringify(iss.input)} is not a semantic version (expected X.Y.Z, e.g. 1.4.0)` });
+
+const resources = z
+  .strictObject({
+    disabled: z.boolean().default(false).describe('Do not embed VERSIONINFO, icon or manifest.'),
+    description: z.string().optional().describe('FileDescription; defaults to project.description.'),
+    icon: z.string().optional().describe('Path to an .ico file, relative to release.yaml.'),
+    executionLevel: z
+      .enum(EXECUTION_LEVELS, { error: supported('execution level', EXECUTION_LEVELS) })
+      .default('asInvoker')
+      .describe('requestedExecutionLevel in the application manifest.'),
+  })
+  .describe('Windows resources embedded after the build.');
+
+const build = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be letters, digits, "-" or "_"').optional().describe('Defaults to the binary name.'),
+    main: z.string().default('.').describe('Main package directory, relative to release.yaml.'),
+    binary: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a file name without a path (".exe" is added)').optional().describe('Defaults to project.name.'),
+    targets: z.array(target).min(1).default([...SUPPORTED_TARGETS]),
+    gui: z.boolean().default(false).describe('Link with -H windowsgui (no console window).'),
+    ldflags: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('Replaces the default "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}". Fields: {{.Version}} {{.Commit}} {{.ShortCommit}} {{.Date}} {{.ProjectName}}.'),
+    flags: z
+      .array(z.string())
+      .default([])
+      .refine((flags) => !flags.some((f) => RESERVED_FLAGS.includes(f.split('=')[0]!)), {
+        error: `must not contain ${RESERVED_FLAGS.join(', ')}: winship sets them (use ldflags, tags, buildvcs)`,
+      }),
+    tags: z.array(z.string().regex(/^[A-Za-z0-9_.]+$/, 'a build tag is letters, digits, "_" or "."')).default([]),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not a valid environment variable name'), z.string()).default({}),
+    buildvcs: z.boolean().default(false).describe('Let go stamp VCS info (off by default: it makes builds depend on the checkout state).'),
+    resources: resources.default({ disabled: false, executionLevel: 'asInvoker' }),
+  })
+  .describe('One Go main package, built for each target.');
+
+const archiveFile = z.union([
+  z.string(),
+  z.strictObject({
+    glob: z.string(),
+    required: z.boolean().default(false).describe('Fail the release when the glob matches nothing.'),
+  }),
+]);
+
+const GUID = /^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$/;
+const MSI_BACKENDS = ['auto', 'wixl', 'wix3', 'wix'] as const;
+
+const msi = z
+  .strictObject({
+    disabled: z.boolean().default(false),
+    backend: z
+      .enum(MSI_BACKENDS, { error: supported('MSI backend', MSI_BACKENDS) })
+      .default('auto')
+      .describe('auto: WiX (wix, else candle/light) on Windows, wixl elsewhere.'),
+    upgradeCode: z
+      .string()
+      .regex(GUID, 'must be a GUID like 8B0C2D4E-1A2B-4C3D-9E8F-0123456789AB (run "release init" to generate one)')
+      .optional()
+      .describe('Fixed for the life of the product: MajorUpgrade finds older versions by it. "release init" writes one.'),
+    productName: z.string().min(1).optional().describe('Defaults to project.name.'),
+    manufacturer: z.string().min(1).optional().describe('Defaults to project.vendor.'),
+    installDir: z.string().min(1).optional().describe('Folder under Program Files; defaults to the product name.'),
+    scope: z.enum(['perMachine', 'perUser'], { error: supported('install scope', ['perMachine', 'perUser']) }).default('perMachine'),
+    targets: z.array(target).min(1).optional().describe('Default: every target built.'),
+    prerelease: z
+      .enum(PRERELEASE_MAPPINGS, { error: supported('pre-release mapping', PRERELEASE_MAPPINGS) })
+      .default('error')
+      .describe('How a pre-release version becomes a ProductVersion: error, strip (1.2.3-rc.1 → 1.2.3) or patch-offset (build = patch×100 + rc number, 99 for finals). Snapshots are always stripped, with a warning.'),
+    files: z.array(z.string()).default([]).describe('Globs, relative to release.yaml, of extra files installed beside the binaries.'),
+    exclude: z.array(z.string()).default([]).describe('Globs removed from files.'),
+    template: z.string().optional().describe('Your own product template (see wix-templates/README.md).'),
+    language: z.number().int().positive().default(1033),
+    codepage: z.number().int().positive().default(1252),
+    shortcut: z
+      .strictObject({
+        target: z.string().describe('Installed file the Start-menu shortcut opens, e.g. hello.exe.'),
+        name: z.string().optional(),
+        description: z.string().optional(),
+        folder: z.string().optional(),
+      })
+      .optional(),
+    addToPath: z.boolean().default(false).describe('Append the install folder to PATH (not with wixl 0.101).'),
+    service: z
+      .strictObject({
+        binary: z.string().describe('Installed .exe that runs as the service.'),
+        name: z.string(),
+        displayName: z.string().optional(),
+        description: z.string().optional(),
+        start: z.enum(['auto', 'demand', 'disabled']).default('auto'),
+        account: z.string().optional(),
+        arguments: z.string().optional(),
+      })
+      .optional(),
+    registry: z
+      .array(
+        z.strictObject({
+          key: z.string().describe('Below HKLM (per-machine) or HKCU (per-user).'),
+          name: z.string().optional(),
+          type: z.enum(['string', 'integer', 'expandable']).default('string'),
+          value: z.string().describe('[INSTALLFOLDER] expands to the install path.'),
+        }),
+      )
+      .default([]),
+    license: z.string().optional().describe('RTF license shown by the install UI (WiX backends).'),
+    ui: z.boolean().default(false).describe('WixUI_InstallDir dialogs (WiX backends; needs license).'),
+  })
+  .describe('Windows Installer packages, one per target.');
+
+/** Public RFC 3161 servers seen in practice (domain notes §3); probed and ranked before use. */
+export const DEFAULT_TIMESTAMP_SERVERS = [
+  'http://timestamp.digicert.com',
+  'http://timestamp.sectigo.com',
+  'http://timestamp.globalsign.com/tsa/r6advanced1',
+  'http://ts.ssl.com',
+  'http://time.certum.pl',
+  'http://timestamp.entrust.net/TSS/RFC3161sha2TS',
+  'http://timestamp.acs.microsoft.com',
+];
+
+const SIGN_BACKENDS = ['auto', 'osslsigncode', 'signtool'] as const;
+const SIGNABLE = ['binary', 'msi', 'msix'] as const;
+
+const certificate = z
+  .strictObject({
+    pfx: z.string().optional().describe('PKCS#12 file; its password comes from the environment variable passwordEnv.'),
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('WINSHIP_PFX_PASSWORD').describe('Environment variable holding the PFX (or PEM key) password. Never put the password itself in release.yaml.'),
+    cert: z.string().optional().describe('PEM certificate (with key, or with pkcs11).'),
+    key: z.string().optional().describe('PEM private key (osslsigncode).'),
+    pkcs11: z.strictObject({ module: z.string(), keyId: z.string(), engine: z.string().optional() }).optional().describe('PKCS#11 token (osslsigncode), with cert.'),
+    thumbprint: z.string().regex(/^[0-9A-Fa-f]{40}$/, 'must be a 40-digit SHA-1 thumbprint').optional().describe('Windows certificate store (signtool /sha1).'),
+    subject: z.string().optional().describe('Windows certificate store by subject (signtool /n).'),
+    azure: z.strictObject({ dlib: z.string(), metadata: z.string() }).optional().describe('Azure Trusted Signing (signtool /dlib /dmdf).'),
+  })
+  .superRefine((c, ctx) => {
+    const kinds = [c.pfx && 'pfx', c.key && 'cert+key', c.pkcs11 && 'pkcs11', c.thumbprint && 'thumbprint', c.subject && 'subject', c.azure && 'azure'].filter(Boolean);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: kinds.length ? `give one certificate source, not ${kinds.join(' and ')}` : 'give a certificate source: pfx, cert + key, pkcs11 (+ cert), thumbprint, subject or azure' });
+    }
+    if ((c.key || c.pkcs11) && !c.cert) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'cert (a PEM certificate) is needed with key or pkcs11' });
+  });
+
+const sign = z
+  .strictObject({
+    disabled: z.boolean().default(false),
+    backend: z.enum(SIGN_BACKENDS, { error: supported('signing backend', SIGN_BACKENDS) }).default('auto').describe('auto: signtool on Windows, osslsigncode elsewhere.'),
+    certificate,
+    description: z.string().optional().describe('Shown by Windows in the UAC prompt (-n / /d).'),
+    url: z.url().optional().describe('Publisher URL (-i / /du).'),
+    artifacts: z.array(z.enum(SIGNABLE, { error: supported('artifact kind to sign', SIGNABLE) })).default(['binary', 'msi', 'msix']),
+    verify: z
+      .strictObject({
+        caFile: z.string().optional().describe('PEM roots the signing chain must reach (default: the chain that came with the certificate, then the system store).'),
+        tsaCaFile: z.string().optional().describe('PEM roots for timestamp tokens (default: caFile).'),
+      })
+      .default({}),
+  })
+  .describe('Authenticode signing; every signature is verified, with its timestamp, before release.');
+
+const timestampServer = z.union([
+  z.url(),
+  z.strictObject({ url: z.url(), minIntervalSeconds: z.number().min(0).describe('Wait at least this long between two requests to this server.') }),
+]);
+
+const timestamp = z
+  .strictObject({
+    servers: z.array(timestampServer).min(1).default(DEFAULT_TIMESTAMP_SERVERS).describe('RFC 3161 servers, in your order of preference; probed and ranked by latency when probe is on.'),
+    timeoutSeconds: z.number().positive().default(15).describe('Per request: a signing attempt that takes longer is killed and the next server is tried.'),
+    retries: z.number().int().min(0).max(10).default(2).describe('Extra rounds over all servers, with exponential backoff, before a file fails.'),
+    minIntervalSeconds: z.number().min(0).default(0).describe('Default minimum gap between requests to one server (timestamp.sectigo.com asks for 15).'),
+    probe: z.boolean().default(true).describe('Probe every server first and use the healthy ones, fastest first.'),
+  })
+  .describe('RFC 3161 timestamp servers.');
+
+export const configSchema = z
+  .strictObject({
+    project: z.strictObject({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "-" or "_" (it becomes part of file names)'),
+      description: z.string().default(''),
+      vendor: z.string().default(''),
+      homepage: z.url().optional(),
+      license: z.string().optional(),
+      copyright: z.string().optional().describe('LegalCopyright; defaults to "Copyright (C) <commit year> <vendor>".'),
+    }),
+    version: semverString.optional().describe('Used when neither --version nor a vX.Y.Z tag on HEAD gives one.'),
+    dist: z.string().default('dist').describe('Output folder, relative to release.yaml.'),
+    builds: z.array(build).min(1, 'needs at least one build'),
+    archives: z
+      .strictObject({
+        disabled: z.boolean().default(false),
+        files: z.array(archiveFile).default([]).describe('Globs, relative to release.yaml, of files packed beside the binaries.'),
+      })
+      .default({ disabled: false, files: [] }),
+    msi: msi.optional(),
+    sign: sign.optional(),
+    timestamp: timestamp.default({ servers: DEFAULT_TIMESTAMP_SERVERS, timeoutSeconds: 15, retries: 2, minIntervalSeconds: 0, probe: true }),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.builds.forEach((b, i) => {
+      const id = b.id ?? b.binary ?? cfg.project.name;
+      const first = seen.get(id);
+      if (first !== undefined) {
+        const path = b.id !== undefined ? ['builds', i, 'id'] : ['builds', i];
+        ctx.addIssue({ code: 'custom', path, message: `duplicate build id "${id}" (also builds[${first}]); give each build its own id` });
+      }
+      seen.set(id, i);
+    });
+  })
+  .describe('winship release configuration (release.yaml)');
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+type ParsedBuild = Parsed['builds'][number];
+
+/** A build after defaults: id and binary always present. */
+export type BuildConfig = Omit<ParsedBuild, 'id' | 'binary'> & { id: string; binary: string };
+export type Config = Omit<Parsed, 'builds'> & { builds: BuildConfig[] };
+
+/** Fill in what depends on other values (GoReleaser's Default step). */
+export function applyDefaults(parsed: Parsed): Config {
+  return {
+    ...parsed,
+    builds: parsed.builds.map((b) => {
+      const binary = b.binary ?? parsed.project.name;
+      return { ...b, binary, id: b.id ?? binary };
+    }),
+  };
+}
+
+export function releaseJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://winship.dev/schema/release.schema.json',
+    title: 'winship release.yaml',
+    ...z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }),
+  };
+}

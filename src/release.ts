@@ -1,0 +1,207 @@
+import { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } from 'listr2';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from './errors.js';
+import { findConfig, loadConfig } from './config/load.js';
+import { SUPPORTED_TARGETS, type Target } from './config/schema.js';
+import { ReleaseContext, type Logger, type ReleaseInfo } from './context.js';
+import { DIST_MARKER } from './names.js';
+import { pipeline } from './pipeline.js';
+import type { Stage } from './stage.js';
+import { readGitFacts } from './tools/git.js';
+import { ToolRunner } from './tools/runner.js';
+import { parseSemver } from './version/semver.js';
+import { resolveVersion } from './version/resolve.js';
+
+export interface BuildOptions {
+  cwd: string;
+  config?: string;
+  version?: string;
+  targets?: string[];
+  skip: string[];
+  only: string[];
+  dryRun: boolean;
+  json: boolean;
+  concurrency: number;
+  /** Set when --concurrency was given: then it bounds waiting work (signing) too. */
+  ioConcurrency?: number;
+  devCert: boolean;
+  clean: boolean;
+  signal: AbortSignal;
+  /** Where progress and logs go: stderr with --json, else stdout. */
+  log: NodeJS.WriteStream;
+  /** Where --dry-run listings go. */
+  out: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  interactive: boolean;
+}
+
+export interface StageTiming {
+  stage: string;
+  title: string;
+  ms: number;
+  skipped?: string;
+}
+
+export interface BuildOutcome {
+  ctx?: ReleaseContext;
+  timings: StageTiming[];
+  commands: string[];
+  /** Why the run failed, once it had started: the summary still carries its warnings and timings. */
+  error?: unknown;
+}
+
+/** Stages the user left out with --skip/--only, with the reason shown for each. */
+export function selectStages(all: readonly Stage[], skip: readonly string[], only: readonly string[]): Map<Stage, string> {
+  const ids = all.map((s) => s.id);
+  for (const id of [...skip, ...only]) {
+    if (!ids.includes(id)) throw new UsageError(`unknown stage "${id}" (stages: ${ids.join(', ')})`);
+  }
+  const skipped = new Map<Stage, string>();
+  for (const s of all) {
+    if (skip.includes(s.id)) skipped.set(s, '--skip');
+    else if (only.length && !only.includes(s.id)) skipped.set(s, 'not in --only');
+  }
+  return skipped;
+}
+
+export function parseTargets(list: readonly string[] | undefined): Target[] | undefined {
+  if (!list) return undefined;
+  const targets = list.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  for (const t of targets) {
+    if (!(SUPPORTED_TARGETS as readonly string[]).includes(t)) {
+      throw new UsageError(`--targets: "${t}" is not a supported target (supported: ${SUPPORTED_TARGETS.join(', ')})`);
+    }
+  }
+  return targets as Target[];
+}
+
+/** The release facts every stage shares: version, commit and the one date a release may use. */
+export async function readReleaseInfo(runner: ToolRunner, projectDir: string, env: NodeJS.ProcessEnv, flagVersion: string | undefined, configVersion: string | undefined): Promise<ReleaseInfo> {
+  const git = await readGitFacts(runner, projectDir);
+  const sde = env.SOURCE_DATE_EPOCH;
+  if (sde !== undefined && !/^\d+$/.test(sde)) throw new UsageError(`SOURCE_DATE_EPOCH="${sde}" is not a number of seconds since 1970`);
+  const epoch = sde !== undefined ? Number(sde) : git?.commitEpoch;
+  if (epoch === undefined) {
+    throw new UsageError(`${projectDir} is not inside a git repository, so the release has no commit date; set SOURCE_DATE_EPOCH (seconds since 1970) to date it`);
+  }
+  const commit = git?.commit ?? 'none';
+  const shortCommit = git?.shortCommit ?? 'none';
+  let resolved;
+  try {
+    resolved = resolveVersion({ flag: flagVersion, exactTags: git?.exactTags ?? [], configVersion, previousTag: git?.previousTag, shortCommit });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return {
+    version: resolved.version,
+    semver: parseSemver(resolved.version)!,
+    snapshot: resolved.snapshot,
+    versionSource: resolved.source,
+    commit,
+    shortCommit,
+    date: new Date(epoch * 1000),
+    tag: resolved.source === 'tag' ? `v${resolved.version}` : undefined,
+    dirty: git?.dirty ?? false,
+  };
+}
+
+/**
+ * Make sure dist/ is ours before writing into it: never delete or fill a folder that holds
+ * something else. --clean empties it first.
+ */
+export async function claimDist(distDir: string, clean: boolean): Promise<void> {
+  const entries = await readdir(distDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (entries && entries.length > 0 && !entries.includes(DIST_MARKER)) {
+    throw new UsageError(
+      `${distDir} exists, is not empty and was not made by winship (no ${DIST_MARKER} marker); refusing to ${clean ? 'clean' : 'write into'} it. Set "dist:" in release.yaml to another folder, or remove it yourself.`,
+    );
+  }
+  if (clean && entries) await rm(distDir, { recursive: true, force: true });
+  await mkdir(distDir, { recursive: true });
+  if (!(await stat(join(distDir, DIST_MARKER)).catch(() => undefined))) {
+    await writeFile(join(distDir, DIST_MARKER), 'This folder is written by winship (release build). --clean deletes it.\n');
+  }
+}
+
+export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
+  const commands: string[] = [];
+  const timings: StageTiming[] = [];
+  const configPath = await findConfig(opts.config, opts.cwd);
+  const { config, projectDir } = await loadConfig(configPath);
+  const targets = parseTargets(opts.targets);
+  if (targets && !config.builds.some((b) => b.targets.some((t) => targets.includes(t)))) {
+    throw new UsageError(`--targets ${targets.join(',')}: no build in ${configPath} has these targets`);
+  }
+  const skipped = selectStages(pipeline, opts.skip, opts.only);
+  const concurrency = opts.dryRun ? 1 : opts.concurrency; // a dry-run listing must come out in order
+
+  const write = (stream: NodeJS.WriteStream, line: string) => stream.write(`${line}\n`);
+  const runner = new ToolRunner({
+    dryRun: opts.dryRun,
+    signal: opts.signal,
+    onCommand: (line) => {
+      commands.push(line);
+      if (opts.dryRun && !opts.json) write(opts.out, line);
+    },
+  });
+  const logger: Logger = {
+    info: (message) => {
+      const m = runner.redact(message);
+      if (opts.dryRun) {
+        commands.push(m);
+        if (!opts.json) write(opts.out, m);
+      } else write(opts.log, m);
+    },
+    warn: (m) => write(opts.log, `warning: ${runner.redact(m)}`),
+  };
+
+  const release = await readReleaseInfo(runner, projectDir, opts.env, opts.version, config.version);
+  const ctx = new ReleaseContext(config, configPath, projectDir, release, { dryRun: opts.dryRun, concurrency, ioConcurrency: opts.dryRun ? 1 : (opts.ioConcurrency ?? Math.max(8, concurrency)), targets, json: opts.json, devCert: opts.devCert }, runner, opts.signal, logger, opts.env);
+  if (release.snapshot) ctx.warn(`no release tag on HEAD and no version given: building snapshot ${release.version}`);
+  if (release.dirty) ctx.warn('the git work tree has uncommitted changes: the release will not match its commit');
+  if (!opts.dryRun) await claimDist(ctx.distDir, opts.clean);
+
+  const listr = new Listr(
+    pipeline.map((stage) => ({
+      title: stage.title,
+      skip: () => {
+        const reason = skipped.get(stage) ?? stage.skip?.(ctx) ?? false;
+        if (!reason) return false;
+        timings.push({ stage: stage.id, title: stage.title, ms: 0, skipped: reason });
+        return reason;
+      },
+      task: async () => {
+        const started = performance.now();
+        try {
+          await stage.run(ctx);
+        } finally {
+          timings.push({ stage: stage.id, title: stage.title, ms: Math.round(performance.now() - started) });
+        }
+      },
+    })),
+    {
+      concurrent: false,
+      exitOnError: true,
+      registerSignalListeners: false,
+      renderer: opts.interactive && !opts.dryRun && !opts.json ? 'default' : 'simple',
+      rendererOptions: {
+        timer: PRESET_TIMER,
+        collapseSkips: false, // live renderer: keep the stage title, show why it was skipped under it
+        logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(opts.log, opts.log) }),
+      },
+      fallbackRenderer: 'simple',
+      fallbackRendererOptions: { timer: PRESET_TIMER },
+    } as ConstructorParameters<typeof Listr>[1],
+  );
+  let error: unknown;
+  try {
+    await listr.run();
+  } catch (err) {
+    error = err;
+  }
+  return { ctx, timings, commands, error };
+}

@@ -1,0 +1,104 @@
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { StageError, UsageError } from '../errors.js';
+import { forgetTemp, trackTemp } from '../util/fs.js';
+import type { ReleaseContext } from '../context.js';
+import type { Stage } from '../stage.js';
+import { checkGoVersion, goModVendorTo, goModVerify, goPackageName, goVersion, mainPackageArg } from '../tools/go.js';
+
+/** Fail in seconds, not after three builds: toolchain, main packages, module integrity. */
+export const check: Stage = {
+  id: 'check',
+  title: 'Check toolchain and sources',
+  skip: (ctx) => (ctx.config.builds.every((b) => ctx.targetsOf(b).length === 0) ? 'no targets selected' : false),
+  async run(ctx) {
+    const version = await goVersion(ctx.runner, ctx.projectDir);
+    checkGoVersion(version);
+    ctx.toolVersions.go = version;
+
+    for (const [i, build] of ctx.config.builds.entries()) {
+      const dir = ctx.project(build.main);
+      const where = `builds[${i}].main`;
+      const info = await stat(dir).catch(() => undefined);
+      if (!info?.isDirectory()) {
+        throw new UsageError(`${where}: ${mainPackageArg(build.main)} is not a directory under ${ctx.projectDir}; point it at the folder holding your main package`);
+      }
+      let name: string;
+      try {
+        name = await goPackageName(ctx.runner, ctx.projectDir, build.main, build.env);
+      } catch (err) {
+        throw new StageError(`${where}: go cannot load the package at ${mainPackageArg(build.main)}: ${(err as StageError).details ?? (err as Error).message}`);
+      }
+      if (name !== 'main') {
+        throw new UsageError(`${where}: ${mainPackageArg(build.main)} is package "${name}", not a main package; point it at the folder with "package main"`);
+      }
+    }
+
+    const moduleDir = await findModuleRoot(ctx.projectDir);
+    if (!moduleDir) return;
+    if (await exists(join(moduleDir, 'go.sum'))) await goModVerify(ctx.runner, moduleDir, ctx.signal);
+    if (await exists(join(moduleDir, 'vendor'))) await checkVendorDrift(ctx, moduleDir);
+  },
+};
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
+async function findModuleRoot(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; ) {
+    if (await exists(join(d, 'go.mod'))) return d;
+    const parent = join(d, '..');
+    if (parent === d) return undefined;
+    d = parent;
+  }
+}
+
+/** Compare vendor/ with what `go mod vendor` would write now; any difference is drift. */
+async function checkVendorDrift(ctx: ReleaseContext, moduleDir: string): Promise<void> {
+  if (ctx.runner.dryRun) {
+    await goModVendorTo(ctx.runner, moduleDir, '<temp dir>', ctx.signal);
+    return;
+  }
+  const scratch = await mkdtemp(join(tmpdir(), 'winship-vendor-'));
+  trackTemp(scratch);
+  try {
+    const expected = join(scratch, 'vendor');
+    await goModVendorTo(ctx.runner, moduleDir, expected, ctx.signal);
+    const drift = await diffTrees(join(moduleDir, 'vendor'), expected);
+    if (drift.length) {
+      const shown = drift.slice(0, 30).join('\n  ');
+      const more = drift.length > 30 ? `\n  … and ${drift.length - 30} more` : '';
+      throw new StageError(
+        `vendor/ does not match go.mod (${drift.length} difference${drift.length > 1 ? 's' : ''}); run "go mod vendor" and commit the result:\n  ${shown}${more}`,
+      );
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+    forgetTemp(scratch);
+  }
+}
+
+async function listFiles(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath, e.name);
+    out.set(relative(root, full), full);
+  }
+  return out;
+}
+
+export async function diffTrees(actualRoot: string, expectedRoot: string): Promise<string[]> {
+  const [actual, expected] = await Promise.all([listFiles(actualRoot), listFiles(expectedRoot)]);
+  const lines: string[] = [];
+  for (const [rel, path] of [...expected].sort()) {
+    const have = actual.get(rel);
+    if (have === undefined) lines.push(`missing  vendor/${rel}`);
+    else if (!(await readFile(have)).equals(await readFile(path))) lines.push(`changed  vendor/${rel}`);
+  }
+  for (const rel of [...actual.keys()].sort()) if (!expected.has(rel)) lines.push(`extra    vendor/${rel}`);
+  return lines;
+}

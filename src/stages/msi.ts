@@ -1,0 +1,178 @@
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { byArch, byKind } from '../artifacts.js';
+import type { ReleaseContext } from '../context.js';
+import { StageError, UsageError } from '../errors.js';
+import { BACKENDS, chooseBackend, type MsiBackend } from '../msi/backends.js';
+import { archOf, msiName, wixArchOf, type GoArch } from '../names.js';
+import { runBounded } from '../parallel.js';
+import { collectProjectFiles, type ProjectFile } from '../projectFiles.js';
+import type { Stage } from '../stage.js';
+import { onPath } from '../tools/path.js';
+import { forgetTemp, produceAtomic, sha256, sha256File, trackTemp } from '../util/fs.js';
+import { normaliseGuid, upgradeCodeFromName, upgradeCodeFromNameWarning, uuidV5 } from '../wix/guid.js';
+import type { PayloadEntry } from '../wix/payload.js';
+import { buildWixSources } from '../wix/sources.js';
+import { toMsiProductVersion } from '../wix/version.js';
+
+type MsiConfig = NonNullable<ReleaseContext['config']['msi']>;
+
+/** The MSI ProductVersion for this release. Snapshots are never published, so they are stripped. */
+export function msiProductVersion(ctx: ReleaseContext, cfg: MsiConfig): string {
+  try {
+    const mapped = toMsiProductVersion(ctx.release.version, { prerelease: ctx.release.snapshot ? 'strip' : cfg.prerelease });
+    for (const w of mapped.warnings) ctx.warn(`msi: ${w}`);
+    return mapped.productVersion;
+  } catch (err) {
+    throw new UsageError(`msi: ${(err as Error).message} Set msi.prerelease (strip or patch-offset) to map pre-releases.`);
+  }
+}
+
+export function resolveUpgradeCode(ctx: ReleaseContext, cfg: MsiConfig): string {
+  if (cfg.upgradeCode) return normaliseGuid(cfg.upgradeCode, 'msi.upgradeCode');
+  if (!ctx.release.snapshot) {
+    throw new UsageError(
+      'msi.upgradeCode is missing: every version of a product must share one UpgradeCode, or upgrades install side by side. Run "release init" to generate one and write it into release.yaml (then never change it).',
+    );
+  }
+  const code = upgradeCodeFromName(ctx.config.project.name);
+  ctx.warn(`msi: ${upgradeCodeFromNameWarning(ctx.config.project.name, code)}`);
+  return code;
+}
+
+export function msiArches(ctx: ReleaseContext, cfg: MsiConfig): GoArch[] {
+  const built = new Set(ctx.config.builds.flatMap((b) => ctx.targetsOf(b)));
+  return [...new Set((cfg.targets ?? [...built]).filter((t) => built.has(t)).map(archOf))].sort();
+}
+
+/** Refuse a package the backend cannot build before any tool runs (wixl would abort with SIGTRAP). */
+function checkBackend(backend: MsiBackend, version: string | undefined, cfg: MsiConfig, arches: GoArch[]): void {
+  const problems = [
+    ...new Set(
+      arches.flatMap((a) => backend.unsupported({ arch: wixArchOf(a), addToPath: cfg.addToPath, license: cfg.license !== undefined, ui: cfg.ui }, version)),
+    ),
+  ];
+  if (problems.length) {
+    throw new StageError(`msi: backend ${backend.id}${version ? ` ${version}` : ''} cannot build this package:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Windows Installer packages, one per target, from the (signed) binaries plus msi.files. */
+export const msi: Stage = {
+  id: 'msi',
+  title: 'Build MSI packages',
+  skip: (ctx) => (!ctx.config.msi ? 'no msi: section in release.yaml' : ctx.config.msi.disabled ? 'msi.disabled is set' : false),
+  async run(ctx) {
+    const cfg = ctx.config.msi!;
+    const backend = BACKENDS[chooseBackend(cfg.backend, process.platform, (c) => onPath(c))];
+    const toolVersion = await backend.version(ctx.runner, ctx.projectDir);
+    if (toolVersion) ctx.toolVersions[backend.id] = toolVersion;
+    const arches = msiArches(ctx, cfg);
+    checkBackend(backend, toolVersion, cfg, arches);
+    const version = msiProductVersion(ctx, cfg);
+    const upgradeCode = resolveUpgradeCode(ctx, cfg);
+    const extra = await collectProjectFiles(ctx, cfg.files, 'msi.files', cfg.exclude);
+    await runBounded(arches, ctx.options.concurrency, ctx.signal, (arch, signal) =>
+      buildPackage(ctx, { cfg, backend, toolVersion, arch, version, upgradeCode, extra, signal }),
+    );
+  },
+};
+
+interface PackageJob {
+  cfg: MsiConfig;
+  backend: MsiBackend;
+  toolVersion?: string;
+  arch: GoArch;
+  version: string;
+  upgradeCode: string;
+  extra: ProjectFile[];
+  signal: AbortSignal;
+}
+
+async function buildPackage(ctx: ReleaseContext, job: PackageJob): Promise<void> {
+  const { cfg, backend, arch } = job;
+  const wixArch = wixArchOf(arch);
+  const payload: PayloadEntry[] = [
+    ...ctx.artifacts.filter(byKind('binary'), byArch(arch)).map((b) => ({ relativePath: b.name, sourcePath: b.path, kind: 'file' as const })),
+    ...job.extra.map((f) => ({ relativePath: f.name, sourcePath: f.sourcePath, kind: 'file' as const })),
+  ];
+  const productName = cfg.productName ?? ctx.config.project.name;
+  const manufacturer = cfg.manufacturer ?? ctx.config.project.vendor;
+  if (!manufacturer) throw new UsageError('msi: set project.vendor or msi.manufacturer: an MSI must name its manufacturer');
+  const workDir = ctx.dist('.work', `msi_${wixArch}`);
+  const sources = await buildWixSources({
+    productName,
+    manufacturer,
+    version: job.version,
+    upgradeCode: job.upgradeCode,
+    arch: wixArch,
+    scope: cfg.scope,
+    installDirName: cfg.installDir,
+    language: cfg.language,
+    codepage: cfg.codepage,
+    ...(cfg.shortcut ? { shortcut: { target: cfg.shortcut.target, name: cfg.shortcut.name, description: cfg.shortcut.description, folderName: cfg.shortcut.folder } } : {}),
+    addToPath: cfg.addToPath,
+    ...(cfg.service ? { service: cfg.service } : {}),
+    registry: cfg.registry,
+    ...(cfg.license ? { license: ctx.project(cfg.license) } : {}),
+    installDirUi: cfg.ui,
+    ...(cfg.template ? { template: ctx.project(cfg.template) } : {}),
+    payload,
+    fragment: { sourceRelativeTo: workDir },
+    wixl: backend.id === 'wixl',
+  }).catch((err: unknown) => {
+    throw err instanceof StageError ? new StageError(`msi (${wixArch}): ${err.message}`, err.details) : err;
+  });
+  for (const w of sources.warnings) ctx.warn(`msi (${wixArch}): ${w}`);
+
+  const name = msiName(ctx, arch);
+  const output = ctx.dist(name);
+  const files = Object.keys(sources.files).sort();
+  const packageCode = await derivePackageCode(ctx, sources.productCode, sources.files, payload, `${backend.id} ${job.toolVersion ?? ''}`);
+  const build = (out: string) =>
+    backend.build(ctx.runner, {
+      workDir,
+      sources: files,
+      output: out,
+      arch: wixArch,
+      ui: cfg.ui,
+      subject: productName,
+      author: manufacturer,
+      language: cfg.language,
+      packageCode,
+      toolVersion: job.toolVersion,
+      signal: job.signal,
+    });
+  if (ctx.runner.dryRun) {
+    ctx.logger.info(`# write ${files.join(', ')} (${payload.length} files) into ${workDir}`);
+    await build(output);
+  } else {
+    await mkdir(workDir, { recursive: true });
+    trackTemp(workDir);
+    try {
+      for (const f of files) await writeFile(`${workDir}/${f}`, sources.files[f]!);
+      await produceAtomic(output, build);
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+      forgetTemp(workDir);
+      await rmdir(ctx.dist('.work')).catch(() => undefined); // only when no other arch still uses it
+    }
+  }
+  ctx.artifacts.add({
+    kind: 'msi',
+    name,
+    path: output,
+    goos: 'windows',
+    goarch: arch,
+    extra: { arch: wixArch, productVersion: job.version, productCode: sources.productCode, upgradeCode: job.upgradeCode, packageCode, backend: backend.id, files: payload.length },
+  });
+}
+
+/**
+ * The PackageCode must differ for every different .msi and be stable for the same inputs:
+ * derive it from the ProductCode and a digest of the sources, the payload bytes and the backend.
+ */
+async function derivePackageCode(ctx: ReleaseContext, productCode: string, sources: Record<string, string>, payload: PayloadEntry[], backend: string): Promise<string> {
+  const parts = [backend, ...Object.entries(sources).sort().map(([n, t]) => `${n}\n${t}`)];
+  for (const p of payload) parts.push(`${p.relativePath}=${ctx.runner.dryRun ? '' : await sha256File(p.sourcePath)}`);
+  return uuidV5(productCode, sha256(parts.join('\n')));
+}

@@ -1,0 +1,39 @@
+import type { Artifact } from '../../artifacts.js';
+import type { ReleaseContext } from '../../context.js';
+import { makeSigningPlan, signConfig, signWithPlan, type SigningPlan } from './plan.js';
+
+type Signable = 'binary' | 'msi' | 'msix';
+
+/** Why a signing stage has nothing to do, or false. */
+export function signingSkipReason(ctx: ReleaseContext, kinds: readonly Signable[]): string | false {
+  const sign = signConfig(ctx);
+  if (!sign) return 'no sign: section in release.yaml (or --dev-cert)';
+  if (sign.disabled) return 'sign.disabled is set';
+  if (!kinds.some((k) => sign.artifacts.includes(k))) return `sign.artifacts does not list ${kinds.join(' or ')}`;
+  return false;
+}
+
+/** The plan is made once per run: one probe of the timestamp servers, one limiter for every file. */
+export function signingPlan(ctx: ReleaseContext): Promise<SigningPlan> {
+  return ctx.once('signing-plan', () => makeSigningPlan(ctx, signConfig(ctx)!));
+}
+
+/** Sign and verify `artifacts` in place, and record who signed and when on each. */
+export async function signArtifacts(ctx: ReleaseContext, artifacts: readonly Artifact[]): Promise<void> {
+  if (artifacts.length === 0) return;
+  const plan = await signingPlan(ctx);
+  const records = await signWithPlan(ctx, plan, artifacts.map((a) => a.path));
+  const byPath = new Map(records.map((r) => [r.file, r]));
+  for (const a of artifacts) {
+    const r = byPath.get(a.path);
+    if (!r || ctx.runner.dryRun) continue;
+    a.extra.signature = {
+      signer: r.signerSubject,
+      digest: r.digest,
+      timestampServer: r.timestampServer,
+      timestampTime: r.timestampTime,
+      attempts: r.attempts.length,
+      ...(ctx.options.devCert ? { devCert: true } : {}),
+    };
+  }
+}

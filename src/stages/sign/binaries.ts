@@ -1,0 +1,11 @@
+import { byKind } from '../../artifacts.js';
+import type { Stage } from '../../stage.js';
+import { signArtifacts, signingSkipReason } from './artifacts.js';
+
+/** Authenticode on every exe, before anything packs them (MSI, zip, checksums). */
+export const signBinaries: Stage = {
+  id: 'sign',
+  title: 'Sign binaries',
+  skip: (ctx) => signingSkipReason(ctx, ['binary']),
+  run: (ctx) => signArtifacts(ctx, ctx.artifacts.filter(byKind('binary'))),
+};

@@ -1,0 +1,14 @@
+import { byKind } from '../../artifacts.js';
+import type { Stage } from '../../stage.js';
+import { signArtifacts, signingSkipReason } from './artifacts.js';
+
+/** Authenticode on the installers, right after they are built (before checksums). */
+export const signPackages: Stage = {
+  id: 'sign-packages',
+  title: 'Sign packages',
+  skip: (ctx) => signingSkipReason(ctx, ['msi', 'msix']) || (ctx.artifacts.filter(byKind('msi', 'msix')).length === 0 ? 'no packages were built' : false),
+  run: (ctx) => {
+    const kinds = (['msi', 'msix'] as const).filter((k) => ctx.config.sign?.artifacts.includes(k) ?? true);
+    return signArtifacts(ctx, ctx.artifacts.filter(byKind(...kinds)));
+  },
+};

@@ -1,0 +1,396 @@
+// osslsigncode: Authenticode signing and verification on Linux/macOS (PE, MSI, CAB, APPX/MSIX).
+//
+// Facts this adapter is built on (osslsigncode 2.9 with OpenSSL 3.0, recorded in
+// test/fixtures/sign/ by test/fixtures/sign/capture.ts):
+// - No timeout of its own: a TSA that accepts the connection and never answers stalls it
+//   forever. Every run here has a deadline and is killed with its process group.
+// - With several -ts it tries them in order but reports only the last error, so we pass one
+//   -ts per run and do failover, pacing and retries ourselves (src/sign/failover.ts).
+// - It checks neither the reply's nonce nor the TSA certificate's timeStamping EKU, and
+//   `verify` exits 0 ("Succeeded") for a token whose imprint does not match. So `verify` output
+//   is parsed line by line, and the engine checks the token itself (src/sign/timestampToken.ts).
+// - "Connecting to URL" on stdout means it got as far as the TSA: a failure before that line
+//   (wrong password, unsupported file) is not the server's fault and retrying cannot help.
+
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { StageError } from '../errors.js';
+import type { VerifiedSignature, VerifyReport } from '../sign/report.js';
+import { forgetTemp, tempSibling } from '../util/fs.js';
+import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
+
+export const osslsigncode: Tool = {
+  name: 'osslsigncode',
+  command: 'osslsigncode',
+  install:
+    'apt-get install osslsigncode (Debian bookworm: apt-get install -t bookworm-backports osslsigncode for 2.9; ' +
+    'MSIX/APPX needs 2.7 or newer; macOS: brew install osslsigncode)',
+};
+
+/** APPX/MSIX support arrived in osslsigncode 2.7 (NEWS.md). */
+export const MIN_OSSLSIGNCODE_FOR_MSIX: readonly [number, number] = [2, 7];
+
+/** How osslsigncode gets the signing key. Passwords and PINs only ever travel in a 0600 file. */
+export type OsslsigncodeCredential =
+  | { kind: 'pkcs12'; pfx: string; passwordFile: string }
+  | { kind: 'pem'; cert: string; key: string; passwordFile?: string }
+  | {
+      kind: 'pkcs11';
+      /** The PKCS#11 module (.so) of the token or HSM. */
+      module: string;
+      /** Key id or PKCS#11 URI (-key). */
+      keyId: string;
+      /** A certificate file (-certs), or a "pkcs11:" URI of a certificate on the token (-pkcs11cert). */
+      cert: string;
+      /** OpenSSL engine (-pkcs11engine); osslsigncode finds one by default. */
+      engine?: string;
+      /** The token PIN, in a file (-readpass). */
+      passwordFile?: string;
+    };
+
+export interface OsslsigncodeSignSpec {
+  input: string;
+  /** Must differ from input: osslsigncode writes a new file (and deletes it on failure). */
+  output: string;
+  credential: OsslsigncodeCredential;
+  /** -n: shown by Windows as the program name in UAC prompts. */
+  description?: string;
+  /** -i: the "more information" link. */
+  url?: string;
+  digest: 'sha256';
+  /** One RFC 3161 server: failover between servers is ours (src/sign/failover.ts). */
+  timestampUrl?: string;
+  /** -nest: append a signature instead of replacing the existing one. */
+  nest?: boolean;
+}
+
+function credentialArgs(credential: OsslsigncodeCredential): string[] {
+  const pass = (file: string | undefined) => (file === undefined ? [] : ['-readpass', file]);
+  switch (credential.kind) {
+    case 'pkcs12':
+      return ['-pkcs12', credential.pfx, ...pass(credential.passwordFile)];
+    case 'pem':
+      return ['-certs', credential.cert, '-key', credential.key, ...pass(credential.passwordFile)];
+    case 'pkcs11':
+      return [
+        ...(credential.engine !== undefined ? ['-pkcs11engine', credential.engine] : []),
+        '-pkcs11module',
+        credential.module,
+        ...(credential.cert.startsWith('pkcs11:') ? ['-pkcs11cert', credential.cert] : ['-certs', credential.cert]),
+        '-key',
+        credential.keyId,
+        ...pass(credential.passwordFile),
+      ];
+  }
+}
+
+/** argv after "osslsigncode". Never contains a secret: passwords go through -readpass FILE. */
+export function osslsigncodeSignArgs(spec: OsslsigncodeSignSpec): string[] {
+  return [
+    'sign',
+    ...credentialArgs(spec.credential),
+    '-h',
+    spec.digest,
+    ...(spec.description !== undefined ? ['-n', spec.description] : []),
+    ...(spec.url !== undefined ? ['-i', spec.url] : []),
+    ...(spec.timestampUrl !== undefined ? ['-ts', spec.timestampUrl] : []),
+    ...(spec.nest ? ['-nest'] : []),
+    '-in',
+    spec.input,
+    '-out',
+    spec.output,
+  ];
+}
+
+export interface OsslsigncodeVerifySpec {
+  input: string;
+  /** Trusted roots for the signing certificate (-CAfile); osslsigncode's default is the system bundle. */
+  caFile?: string;
+  /** Trusted roots for the TSA (-TSA-CAfile); osslsigncode's default is the system bundle. */
+  tsaCaFile?: string;
+}
+
+export function osslsigncodeVerifyArgs(spec: OsslsigncodeVerifySpec): string[] {
+  return [
+    'verify',
+    ...(spec.caFile !== undefined ? ['-CAfile', spec.caFile] : []),
+    ...(spec.tsaCaFile !== undefined ? ['-TSA-CAfile', spec.tsaCaFile] : []),
+    '-in',
+    spec.input,
+  ];
+}
+
+/** The PKCS#7 SignedData of the file's signature, as DER (nested signatures are inside it). */
+export function osslsigncodeExtractSignatureArgs(input: string, output: string): string[] {
+  return ['extract-signature', '-in', input, '-out', output];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/** "osslsigncode 2.9, using:" → [2, 9]. */
+export function parseOsslsigncodeVersion(text: string): [number, number] | undefined {
+  const m = /osslsigncode\s+(\d+)\.(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * `osslsigncode verify` output → one report. Reads stdout block by block ("Signature Index: N")
+ * and never relies on the exit code or the final "Succeeded" alone. `stderr` adds messages such
+ * as "No signature found" (an unsigned file).
+ */
+export function parseOsslsigncodeVerify(stdout: string, stderr = ''): VerifyReport {
+  const lines = stdout.split(/\r?\n/);
+  const starts = lines.flatMap((line, i) => (/^Signature Index: \d+/.test(line) ? [i] : []));
+  const signatures: VerifiedSignature[] = [];
+  const problems: string[] = [];
+  starts.forEach((start, n) => {
+    const block = lines.slice(start, starts[n + 1] ?? lines.length);
+    const prefix = starts.length > 1 ? `signature ${n}: ` : '';
+    const { signature, problems: found } = parseSignatureBlock(block);
+    signatures.push(signature);
+    problems.push(...found.map((p) => prefix + p));
+  });
+  for (const line of stderr.split(/\r?\n/).map((l) => l.trim())) {
+    // OpenSSL's coded lines repeat the "Error:" lines of stdout; keep osslsigncode's own words.
+    if (line && !OPENSSL_ERROR_LINE.test(line) && !problems.includes(line)) problems.push(line);
+  }
+  const verdict = lines.map((l) => l.trim()).filter(Boolean).at(-1);
+  return { signatures, succeeded: verdict === 'Succeeded' && signatures.length > 0, problems };
+}
+
+function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; problems: string[] } {
+  const problems: string[] = [];
+  const field = (re: RegExp) => block.map((l) => re.exec(l)).find((m) => m)?.[1]?.trim();
+
+  const digestName = field(/^Message digest algorithm\s*:\s*(\S+)/);
+  const current = field(/^Current (?:message digest|DigitalSignature)\s*:\s*([0-9A-F]+)/i);
+  const calculated = field(/^Calculated (?:message digest|DigitalSignature)\s*:\s*([0-9A-F]+)/i);
+  if (current !== undefined && calculated !== undefined && current !== calculated) {
+    problems.push(`the file's digest ${calculated} does not match the signed digest ${current}`);
+  }
+
+  const signerAt = block.findIndex((l) => l.startsWith("Signer's certificate:"));
+  const signerLine = signerAt >= 0 ? block.slice(signerAt).find((l) => /^\s*Subject:/.test(l)) : undefined;
+  const signerSubject = signerLine ? opensslSlashNameToRfc4514(signerLine.replace(/^\s*Subject:\s*/, '')) : undefined;
+
+  const signatureVerdict = field(/^Signature verification:\s*(ok|failed)/);
+  const signature: VerifiedSignature = { signatureOk: signatureVerdict === 'ok' && problems.length === 0 };
+  if (signerSubject) signature.signerSubject = signerSubject;
+  if (digestName) signature.digest = digestName.toLowerCase().replace(/-/g, '');
+
+  const hasTimestamp = !block.some((l) => l.trim() === 'Timestamp is not available') &&
+    block.some((l) => /^\s*Timestamp time:/.test(l) || /^Timestamp Server Signature verification:/.test(l));
+  if (hasTimestamp) {
+    const timeText = field(/^\s*Timestamp time:\s*(.+)$/);
+    const time = timeText ? parseOpensslTime(timeText) : undefined;
+    signature.timestamp = {
+      serverSignatureOk: field(/^Timestamp Server Signature verification:\s*(ok|failed)/) === 'ok',
+      ...(time ? { time } : {}),
+    };
+  }
+
+  for (const raw of block) {
+    const line = raw.trim();
+    if (/^Error:\s*/.test(line)) problems.push(line.replace(/^Error:\s*/, ''));
+    else if (line.startsWith('Hash value mismatch')) problems.push('timestamp: the imprint does not match the signature (Hash value mismatch)');
+    else if (/verification: failed$/.test(line)) problems.push(line);
+  }
+  return { signature, problems: [...new Set(problems)] };
+}
+
+const OPENSSL_ERROR_LINE = /^[0-9A-F]{8,}:error:[0-9A-F]+:/;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** ASN1_TIME_print's "Nov  3 08:39:50 2026 GMT" → Date (UTC). */
+export function parseOpensslTime(text: string): Date | undefined {
+  const m = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s+(\d{4})\s+GMT$/.exec(text.trim());
+  if (!m) return undefined;
+  const month = MONTHS.indexOf(m[1]!);
+  if (month < 0) return undefined;
+  return new Date(Date.UTC(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])));
+}
+
+/**
+ * OpenSSL's one-line "/C=US/O=Org/CN=Name" → "CN=Name, O=Org, C=US", the order and separators
+ * of formatDistinguishedName (src/tsa/rfc3161.ts), so subjects compare across sources.
+ */
+export function opensslSlashNameToRfc4514(name: string): string {
+  return name
+    .replace(/^\//, '')
+    .split(/\/(?=[A-Za-z][A-Za-z0-9.]*=)/)
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return `${part.slice(0, eq)}=${part.slice(eq + 1).replace(/[,+"<>;=]/g, (c) => `\\${c}`)}`;
+    })
+    .reverse()
+    .join(', ');
+}
+
+/** osslsigncode reached the time-stamp server in this run (see the header comment). */
+export function reachedTimestampServer(stdout: string): boolean {
+  return /^Connecting to /m.test(stdout);
+}
+
+const NOISE = new Set([
+  'Failed',
+  'Unable to set unauthenticated attributes',
+  'Use the "-t" option to add the Authenticode Time-Stamp Authority or choose another one RFC3161 Time-Stamp Authority',
+]);
+const GENERIC_OPENSSL_REASONS = new Set(['connect error', 'error receiving', 'nested asn1 error']);
+
+/**
+ * One line saying why `osslsigncode sign` failed, from its stderr: its own messages first, then
+ * the reasons inside OpenSSL's coded error lines ("received error (code=500, reason=…)").
+ */
+export function describeOsslsigncodeFailure(stdout: string, stderr: string): string {
+  const parts: string[] = [];
+  const reasons = new Set<string>();
+  for (const line of stderr.split(/\r?\n/).map((l) => l.trim())) {
+    if (!line || NOISE.has(line)) continue;
+    const coded = /^[0-9A-F]{8,}:error:[0-9A-F]+:[^:]*:[^:]*:([^:]*):[^:]*:\d+:(.*)$/.exec(line);
+    if (coded) {
+      const reason = coded[1]!.trim();
+      if (GENERIC_OPENSSL_REASONS.has(reason) || reasons.has(reason)) continue;
+      reasons.add(reason);
+      const data = coded[2]!.trim();
+      parts.push(data ? `${reason} (${data})` : reason);
+    } else if (!parts.includes(line)) {
+      parts.push(line);
+    }
+  }
+  if (parts.length === 0) return stdout.trim().split(/\r?\n/).at(-1) ?? 'osslsigncode failed without a message';
+  return parts.join('; ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Password files
+
+/**
+ * Run `use` with a file holding `secret` (no trailing newline), mode 0600 inside a new 0700
+ * folder, and remove both afterwards. The folder is registered as a live temp, so an interrupted
+ * run deletes it on exit too. The secret never goes into argv (visible in `ps`) or the
+ * environment (visible in /proc/PID/environ to the same user). Register the secret with
+ * `runner.addSecret` as well, so it is redacted should a tool ever echo it.
+ */
+export async function withPasswordFile<T>(secret: string, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = tempSibling(path.join(os.tmpdir(), 'winship-secret'));
+  try {
+    // Not recursive: fail rather than reuse a folder someone else created at this name.
+    await mkdir(dir, { mode: 0o700 });
+    const file = path.join(dir, 'password');
+    await writeFile(file, secret, { mode: 0o600, flag: 'wx' });
+    return await use(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    forgetTemp(dir);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+export interface OsslsigncodeRunOptions {
+  /** Kill the process group after this long (osslsigncode has no timeout of its own). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** What the run is about, for messages (a file name). */
+  subject?: string;
+}
+
+/** `osslsigncode sign` failed (not a timeout, not a cancellation). */
+export class OsslsigncodeSignError extends StageError {
+  override name = 'OsslsigncodeSignError';
+  constructor(
+    message: string,
+    /** One line: why, in osslsigncode's and OpenSSL's words. */
+    readonly reason: string,
+    /** It had contacted the time-stamp server: the failure is probably the server's. */
+    readonly reachedServer: boolean,
+    details?: string,
+  ) {
+    super(message, details);
+  }
+}
+
+export async function osslsigncodeVersion(runner: ToolRunner): Promise<string> {
+  const { stdout } = await runner.run({ tool: osslsigncode, args: ['--version'], timeoutMs: 30_000, readOnly: true, input: '' });
+  const version = parseOsslsigncodeVersion(stdout);
+  return version ? version.join('.') : stdout.trim().split(/\r?\n/)[0] ?? '';
+}
+
+export async function osslsigncodeSign(runner: ToolRunner, spec: OsslsigncodeSignSpec, options: OsslsigncodeRunOptions): Promise<void> {
+  try {
+    await runner.run({
+      tool: osslsigncode,
+      args: osslsigncodeSignArgs(spec),
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      subject: options.subject ?? path.basename(spec.input),
+      // Closed stdin: osslsigncode must never sit waiting for a password prompt.
+      input: '',
+    });
+  } catch (err) {
+    if (err instanceof ToolFailedError && !err.timedOut) {
+      const reason = describeOsslsigncodeFailure(err.stdout, err.stderr);
+      throw new OsslsigncodeSignError(
+        `osslsigncode could not sign ${spec.input}: ${reason}`,
+        reason,
+        reachedTimestampServer(err.stdout),
+        err.commandLine,
+      );
+    }
+    throw err;
+  }
+}
+
+export interface OsslsigncodeVerifyResult {
+  report: VerifyReport;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs verify and parses it; a non-zero exit is a result here, not an exception. */
+export async function osslsigncodeVerify(
+  runner: ToolRunner,
+  spec: OsslsigncodeVerifySpec,
+  options: OsslsigncodeRunOptions,
+): Promise<OsslsigncodeVerifyResult> {
+  let exitCode = 0;
+  let stdout: string;
+  let stderr: string;
+  try {
+    ({ stdout, stderr } = await runner.run({
+      tool: osslsigncode,
+      args: osslsigncodeVerifyArgs(spec),
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      subject: options.subject ?? path.basename(spec.input),
+      input: '',
+    }));
+  } catch (err) {
+    if (!(err instanceof ToolFailedError) || err.timedOut) throw err;
+    exitCode = err.toolExitCode ?? -1;
+    stdout = err.stdout;
+    stderr = err.stderr;
+  }
+  return { report: parseOsslsigncodeVerify(stdout, stderr), exitCode, stdout, stderr };
+}
+
+export async function osslsigncodeExtractSignature(
+  runner: ToolRunner,
+  input: string,
+  output: string,
+  options: OsslsigncodeRunOptions,
+): Promise<void> {
+  await runner.run({
+    tool: osslsigncode,
+    args: osslsigncodeExtractSignatureArgs(input, output),
+    timeoutMs: options.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+    subject: options.subject ?? path.basename(input),
+    input: '',
+  });
+}

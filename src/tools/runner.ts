@@ -1,0 +1,179 @@
+import { execa } from 'execa';
+import { CancelledError, MissingToolError, StageError } from '../errors.js';
+import { DETACH_CHILDREN, killGroup, trackGroup, untrackGroup } from './processes.js';
+import { formatCommand, redact } from './redact.js';
+
+/** An external program: how to call it and how a user gets it. */
+export interface Tool {
+  /** Name in messages, e.g. "go". */
+  name: string;
+  /** Executable looked up on PATH (or an absolute path). */
+  command: string;
+  /** What a user runs to install it, shown when it is missing. */
+  install: string;
+}
+
+export interface RunSpec {
+  tool: Tool;
+  args: readonly string[];
+  cwd?: string;
+  /** Extra environment, shown in printed command lines. */
+  env?: Readonly<Record<string, string>>;
+  /** Kill the whole process tree after this long. Every call has one: the tools we drive have none. */
+  timeoutMs?: number;
+  input?: string | Uint8Array;
+  /** Strings to redact from anything we print or put into an error, on top of the runner's. */
+  secrets?: readonly string[];
+  /** What the command is for, used in errors ("windows/arm64"). */
+  subject?: string;
+  signal?: AbortSignal;
+  /**
+   * A query that changes nothing (git facts, `go env`). It runs even in --dry-run, so the
+   * printed commands carry the real version and dates, and it is not part of the listing.
+   */
+  readOnly?: boolean;
+  /** Exit codes that are not failures (a tool that reports findings through its exit code). */
+  okExitCodes?: readonly number[];
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  dryRun: boolean;
+}
+
+export class ToolFailedError extends StageError {
+  override name = 'ToolFailedError';
+  constructor(
+    message: string,
+    readonly commandLine: string,
+    readonly toolExitCode: number | undefined,
+    readonly stdout: string,
+    readonly stderr: string,
+    readonly timedOut = false,
+  ) {
+    super(message, [stderr.trim(), stdout.trim()].filter(Boolean).join('\n'));
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+export interface RunnerOptions {
+  dryRun: boolean;
+  signal: AbortSignal;
+  /** Called with each (redacted) command line before it runs, or instead of running it. */
+  onCommand?: (line: string, spec: RunSpec) => void;
+  /** Secrets known for the whole run (from config/environment). */
+  secrets?: readonly string[];
+}
+
+/**
+ * The one place where external programs start. Adapters in src/tools/ build argv and call
+ * `run`; nothing else spawns processes, so dry runs, timeouts, cancellation and redaction
+ * hold everywhere.
+ */
+export class ToolRunner {
+  private readonly secrets: string[];
+  constructor(private readonly options: RunnerOptions) {
+    this.secrets = [...(options.secrets ?? [])];
+  }
+
+  get dryRun(): boolean {
+    return this.options.dryRun;
+  }
+
+  addSecret(secret: string): void {
+    if (secret) this.secrets.push(secret);
+  }
+
+  private readonly scrubbed = new Set<string>();
+
+  /** Keep an environment variable (one holding a secret) out of every child's environment. */
+  scrubEnv(name: string): void {
+    this.scrubbed.add(name);
+  }
+
+  redact(text: string, extra: readonly string[] = []): string {
+    return redact(text, [...this.secrets, ...extra]);
+  }
+
+  commandLine(spec: RunSpec): string {
+    return this.redact(formatCommand([spec.tool.command, ...spec.args], spec.env ?? {}), spec.secrets);
+  }
+
+  async run(spec: RunSpec): Promise<RunResult> {
+    const line = this.commandLine(spec);
+    if (!spec.readOnly) this.options.onCommand?.(line, spec);
+    if (this.options.dryRun && !spec.readOnly) return { exitCode: 0, stdout: '', stderr: '', durationMs: 0, dryRun: true };
+
+    const signals = [this.options.signal, spec.signal].filter((s): s is AbortSignal => !!s);
+    if (signals.some((s) => s.aborted)) throw new CancelledError();
+
+    const started = performance.now();
+    const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const child = execa(spec.tool.command, spec.args, {
+      cwd: spec.cwd,
+      // undefined removes an inherited variable from the child's environment.
+      env: { ...Object.fromEntries([...this.scrubbed].map((n) => [n, undefined])), ...spec.env },
+      extendEnv: true,
+      detached: DETACH_CHILDREN,
+      windowsHide: true,
+      cleanup: false,
+      reject: false,
+      input: spec.input,
+      stripFinalNewline: false,
+      maxBuffer: 512 * 1024 * 1024,
+      encoding: 'utf8',
+    });
+    const pid = child.pid;
+    if (pid !== undefined) trackGroup(pid);
+    let timedOut = false;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (pid !== undefined) killGroup(pid);
+    }, timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      if (pid !== undefined) killGroup(pid);
+    };
+    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await child;
+      const durationMs = performance.now() - started;
+      const stdout = this.redact(String(result.stdout ?? ''), spec.secrets);
+      const stderr = this.redact(String(result.stderr ?? ''), spec.secrets);
+      if (cancelled) throw new CancelledError(`${spec.tool.name} was stopped: run cancelled`);
+      if ((result as { code?: string }).code === 'ENOENT') {
+        throw new MissingToolError(spec.tool.name, spec.tool.install);
+      }
+      if (timedOut) {
+        throw new ToolFailedError(
+          `${spec.tool.name}${spec.subject ? ` (${spec.subject})` : ''} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped: ${line}`,
+          line,
+          undefined,
+          stdout,
+          stderr,
+          true,
+        );
+      }
+      const exitCode = result.exitCode ?? -1;
+      if ((result.failed || exitCode !== 0) && !(result.exitCode !== undefined && spec.okExitCodes?.includes(result.exitCode))) {
+        const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${exitCode}`;
+        throw new ToolFailedError(
+          `${spec.tool.name}${spec.subject ? ` (${spec.subject})` : ''} ${how}: ${line}`,
+          line,
+          result.exitCode,
+          stdout,
+          stderr,
+        );
+      }
+      return { exitCode, stdout, stderr, durationMs, dryRun: false };
+    } finally {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener('abort', onAbort);
+      if (pid !== undefined) untrackGroup(pid);
+    }
+  }
+}

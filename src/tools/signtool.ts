@@ -1,0 +1,311 @@
+// signtool.exe (Windows SDK): Authenticode signing and verification on Windows.
+//
+// There is no signtool on the machines that develop winship (it is Windows-only), so this
+// adapter is pinned down by golden argv tests and by parsing output that people pasted into
+// public repositories (test/fixtures/sign/signtool-*.txt, each with its source).
+//
+// Facts it is built on (Microsoft's SignTool reference, /work/shared/domain-notes.md §3):
+// - `/td` must come after `/tr`, or the timestamp digest silently stays SHA-1.
+// - Exit codes: 0 ok, 1 failure, 2 warnings. When the time-stamp server fails, signtool prints
+//   "SignTool Warning: Signing succeeded, but an error occurred while attempting to timestamp"
+//   and leaves a signed but untimestamped file: that is a failure for a release.
+// - It signs in place (no -out), and has no timeout: one CI log shows /tr hanging ~29 minutes.
+// - `/p PASSWORD` is the only way to give a PFX password on its command line; it is passed to
+//   the runner as a secret so it is redacted from every printed line, error and log.
+
+import path from 'node:path';
+import { StageError } from '../errors.js';
+import type { VerifiedSignature, VerifyReport } from '../sign/report.js';
+import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
+
+export const signtool: Tool = {
+  name: 'signtool',
+  command: 'signtool',
+  install:
+    'the Windows SDK ("Windows SDK Signing Tools for Desktop Apps", or winget install Microsoft.WindowsSDK), ' +
+    'then put C:\\Program Files (x86)\\Windows Kits\\10\\bin\\<version>\\x64 on PATH',
+};
+
+export type SigntoolCredential =
+  /** A PFX file and its password (`/f /p`). */
+  | { kind: 'pfx'; pfx: string; password: string }
+  /** A certificate in the Windows store, by SHA-1 thumbprint (`/sha1`): hardware tokens, EV keys. */
+  | { kind: 'thumbprint'; sha1: string }
+  /** A certificate in the Windows store, by subject name (`/n`). */
+  | { kind: 'subject'; name: string }
+  /** Azure Trusted Signing: `/dlib Azure.CodeSigning.Dlib.dll /dmdf metadata.json`. */
+  | { kind: 'azure'; dlib: string; metadata: string };
+
+export interface SigntoolSignSpec {
+  /** Signed in place. */
+  file: string;
+  credential: SigntoolCredential;
+  /** `/d`: the program name Windows shows in UAC prompts. */
+  description?: string;
+  /** `/du`: the "more information" link. */
+  url?: string;
+  digest: 'sha256';
+  /** One RFC 3161 server (`/tr URL /td sha256`); failover is ours (src/sign/failover.ts). */
+  timestampUrl?: string;
+  /** `/as`: append a signature instead of replacing the existing one. */
+  nest?: boolean;
+}
+
+function credentialArgs(credential: SigntoolCredential): string[] {
+  switch (credential.kind) {
+    case 'pfx':
+      return ['/f', credential.pfx, '/p', credential.password];
+    case 'thumbprint':
+      return ['/sha1', credential.sha1];
+    case 'subject':
+      return ['/n', credential.name];
+    case 'azure':
+      return ['/dlib', credential.dlib, '/dmdf', credential.metadata];
+  }
+}
+
+/** argv after "signtool". Contains the PFX password for 'pfx': run it with signtoolSecrets(). */
+export function signtoolSignArgs(spec: SigntoolSignSpec): string[] {
+  return [
+    'sign',
+    '/v',
+    '/fd',
+    spec.digest,
+    ...credentialArgs(spec.credential),
+    ...(spec.description !== undefined ? ['/d', spec.description] : []),
+    ...(spec.url !== undefined ? ['/du', spec.url] : []),
+    // /td after /tr: otherwise signtool asks for a SHA-1 timestamp.
+    ...(spec.timestampUrl !== undefined ? ['/tr', spec.timestampUrl, '/td', spec.digest] : []),
+    ...(spec.nest ? ['/as'] : []),
+    spec.file,
+  ];
+}
+
+/** Strings in signtool's argv that must never be printed. */
+export function signtoolSecrets(credential: SigntoolCredential): string[] {
+  return credential.kind === 'pfx' ? [credential.password] : [];
+}
+
+/** `/pa`: the Authenticode policy (the default is the driver policy); `/all`: nested signatures too. */
+export function signtoolVerifyArgs(file: string): string[] {
+  return ['verify', '/pa', '/all', '/v', file];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/** "SignTool Error: …" / "SignTool Warning: …" messages, with their wrapped lines joined. */
+function signtoolMessages(output: string, kind: 'Error' | 'Warning'): string[] {
+  const lines = output.split(/\r?\n/);
+  const messages: string[] = [];
+  const head = `SignTool ${kind}:`;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line.startsWith(head)) continue;
+    const parts = [line.slice(head.length).trim()];
+    // signtool wraps long messages at ~75 columns; continuation lines follow until a blank line
+    // that is not followed by an indented one, or the next message or summary line.
+    for (let j = i + 1; j < lines.length; j++) {
+      const next = lines[j]!;
+      if (next.trim() === '') {
+        if (/^\s+\S/.test(lines[j + 1] ?? '')) continue;
+        break;
+      }
+      if (/^\s*(SignTool |Number of |Successfully |Done Adding|Verifying:|Signature Index:)/.test(next)) break;
+      parts.push(next.trim());
+      i = j;
+    }
+    messages.push(parts.join(' ').replace(/\s+/g, ' '));
+  }
+  return messages;
+}
+
+function summaryCount(output: string, what: RegExp): number | undefined {
+  const m = new RegExp(`^\\s*Number of ${what.source}:\\s*(\\d+)`, 'mi').exec(output);
+  return m ? Number(m[1]) : undefined;
+}
+
+const WEEKDAY_DATE = /^(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\d{4})$/;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * signtool's "Sat Feb 13 14:41:49 2021". signtool prints the verifying machine's local time
+ * without a zone, so it is read as local time: right when signtool runs on this machine.
+ */
+export function parseSigntoolTime(text: string): Date | undefined {
+  const m = WEEKDAY_DATE.exec(text.trim());
+  if (!m) return undefined;
+  const month = MONTHS.indexOf(m[1]!);
+  if (month < 0) return undefined;
+  return new Date(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+}
+
+/**
+ * `signtool verify /pa /all /v` output (stdout and stderr together) → one report, in the same
+ * shape as parseOsslsigncodeVerify. signtool gives one verdict per file, so every signature
+ * carries it; "File is not timestamped." leaves `timestamp` undefined.
+ */
+export function parseSigntoolVerify(output: string): VerifyReport {
+  const lines = output.split(/\r?\n/);
+  let starts = lines.flatMap((line, i) => (/^\s*Signature Index:\s*\d+/.test(line) ? [i] : []));
+  // Older signtool (and catalog-signed files) print one chain without a "Signature Index" line.
+  if (starts.length === 0) {
+    const chain = lines.findIndex((l) => /^\s*Signing Certificate Chain:/.test(l));
+    if (chain >= 0) starts = [Math.max(0, lines.findIndex((l) => /^\s*Verifying:/.test(l)))];
+  }
+
+  const errors = signtoolMessages(output, 'Error');
+  const warnings = signtoolMessages(output, 'Warning');
+  const verified = summaryCount(output, /(?:files|signatures) successfully Verified/);
+  const errorCount = summaryCount(output, /errors/);
+  const succeeded =
+    errors.length === 0 &&
+    (errorCount ?? 0) === 0 &&
+    (verified !== undefined ? verified > 0 : /^\s*Successfully verified:/m.test(output)) &&
+    starts.length > 0;
+
+  const signatures = starts.map((start, n): VerifiedSignature => {
+    const block = lines.slice(start, starts[n + 1] ?? lines.length);
+    const signature: VerifiedSignature = { signatureOk: succeeded };
+    const digest = block.map((l) => /Hash of file \(([^)]+)\)/.exec(l)).find((m) => m)?.[1];
+    if (digest) signature.digest = digest.toLowerCase().replace(/-/g, '');
+
+    // The chain is printed root first, each level indented further: the signer is the last
+    // "Issued to" before the timestamp lines.
+    const chainAt = block.findIndex((l) => /^\s*Signing Certificate Chain:/.test(l));
+    const chainEnd = block.findIndex(
+      (l, i) => i > chainAt && /^\s*(The signature is timestamped|File is not timestamped|Timestamp Verified by|Successfully verified|SignTool |Number of )/.test(l),
+    );
+    if (chainAt >= 0) {
+      const issuedTo = block
+        .slice(chainAt, chainEnd < 0 ? undefined : chainEnd)
+        .flatMap((l) => /^\s*Issued to:\s*(.+?)\s*$/.exec(l)?.[1] ?? []);
+      const signer = issuedTo.at(-1);
+      if (signer) signature.signerSubject = signer;
+    }
+
+    const stamped = block.map((l) => /^\s*The signature is timestamped:\s*(.+?)\s*$/.exec(l)).find((m) => m);
+    if (stamped) {
+      const time = parseSigntoolTime(stamped[1]!);
+      signature.timestamp = {
+        // /pa checks the timestamp's chain too; "Timestamp Verified by" lists the chain it built.
+        serverSignatureOk: succeeded && block.some((l) => /^\s*Timestamp Verified by:/.test(l)),
+        ...(time ? { time } : {}),
+      };
+    }
+    return signature;
+  });
+  return { signatures, succeeded, problems: [...errors, ...warnings] };
+}
+
+export interface SigntoolSignOutcome {
+  /** Signed and, if asked, timestamped, with no error and no warning. */
+  ok: boolean;
+  /** A signature was written (possibly without the timestamp). */
+  signed: boolean;
+  /** The time-stamp server failed: signed without a timestamp, or not at all. */
+  timestampFailed: boolean;
+  problems: string[];
+}
+
+/**
+ * `signtool sign` output (stdout and stderr together) and its exit code. Exit 2 with
+ * "SignTool Warning: Signing succeeded, but an error occurred while attempting to timestamp" is
+ * a signed file without a timestamp: not ok.
+ */
+export function parseSigntoolSignOutput(output: string, exitCode?: number): SigntoolSignOutcome {
+  const errors = signtoolMessages(output, 'Error');
+  const warnings = signtoolMessages(output, 'Warning');
+  const problems = [...errors, ...warnings];
+  const timestampFailed = problems.some((p) => /timestamp/i.test(p));
+  const signed =
+    /^\s*Successfully signed/m.test(output) || warnings.some((w) => /^Signing succeeded/i.test(w));
+  const countedErrors = summaryCount(output, /errors/) ?? 0;
+  const countedWarnings = summaryCount(output, /warnings/) ?? 0;
+  const ok =
+    signed &&
+    problems.length === 0 &&
+    countedErrors === 0 &&
+    countedWarnings === 0 &&
+    (exitCode === undefined || exitCode === 0);
+  return { ok, signed, timestampFailed, problems };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+export interface SigntoolRunOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  subject?: string;
+}
+
+/** `signtool sign` did not produce a signed, timestamped file. */
+export class SigntoolSignError extends StageError {
+  override name = 'SigntoolSignError';
+  constructor(
+    message: string,
+    readonly reason: string,
+    /** The time-stamp server was the problem: another server may work. */
+    readonly timestampFailed: boolean,
+    details?: string,
+  ) {
+    super(message, details);
+  }
+}
+
+export async function signtoolSign(runner: ToolRunner, spec: SigntoolSignSpec, options: SigntoolRunOptions): Promise<void> {
+  let output: string;
+  let exitCode: number | undefined;
+  let commandLine: string | undefined;
+  try {
+    const result = await runner.run({
+      tool: signtool,
+      args: signtoolSignArgs(spec),
+      secrets: signtoolSecrets(spec.credential),
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      subject: options.subject ?? path.basename(spec.file),
+      input: '',
+    });
+    if (result.dryRun) return;
+    output = `${result.stdout}\n${result.stderr}`;
+    exitCode = result.exitCode;
+  } catch (err) {
+    if (!(err instanceof ToolFailedError) || err.timedOut) throw err;
+    output = `${err.stdout}\n${err.stderr}`;
+    exitCode = err.toolExitCode;
+    commandLine = err.commandLine;
+  }
+  const outcome = parseSigntoolSignOutput(output, exitCode);
+  if (!outcome.ok) {
+    const reason = outcome.problems.join('; ') || `signtool exited with code ${exitCode}`;
+    const what = outcome.signed && outcome.timestampFailed ? 'signed but could not timestamp' : 'could not sign';
+    throw new SigntoolSignError(`signtool ${what} ${spec.file}: ${reason}`, reason, outcome.timestampFailed, commandLine);
+  }
+}
+
+export interface SigntoolVerifyResult {
+  report: VerifyReport;
+  exitCode: number;
+  output: string;
+}
+
+export async function signtoolVerify(runner: ToolRunner, file: string, options: SigntoolRunOptions): Promise<SigntoolVerifyResult> {
+  try {
+    const result = await runner.run({
+      tool: signtool,
+      args: signtoolVerifyArgs(file),
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      subject: options.subject ?? path.basename(file),
+      input: '',
+    });
+    const output = `${result.stdout}\n${result.stderr}`;
+    return { report: parseSigntoolVerify(output), exitCode: result.exitCode, output };
+  } catch (err) {
+    if (!(err instanceof ToolFailedError) || err.timedOut) throw err;
+    const output = `${err.stdout}\n${err.stderr}`;
+    return { report: parseSigntoolVerify(output), exitCode: err.toolExitCode ?? -1, output };
+  }
+}

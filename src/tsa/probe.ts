@@ -1,0 +1,284 @@
+// Talk to RFC 3161 time-stamp servers over HTTP: one request primitive with a hard deadline,
+// a health probe built on it, and a pure ranking of probe results.
+//
+// Why our own deadline: osslsigncode and signtool have no timeout at all (a hung server stalls
+// the release forever, one CI log shows signtool waiting ~29 min), so the servers we hand to
+// osslsigncode must have just answered a probe in time.
+
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { CancelledError } from '../errors.js';
+import {
+  buildTimeStampReq,
+  classifyTimeStampReply,
+  formatDistinguishedName,
+  nonceToBigInt,
+  type TsaFailure,
+  type TsaTransportFailure,
+} from './rfc3161.js';
+
+/** A timestamp reply is a few KiB; anything this large is not one. */
+const MAX_REPLY_BYTES = 1024 * 1024;
+
+export interface TimestampHttpReply {
+  httpStatus: number;
+  /** The server's reason phrase ('' when it sent none). */
+  httpStatusText: string;
+  /** Content-Type header as received, undefined when absent. */
+  contentType: string | undefined;
+  body: Uint8Array;
+  /** From the start of the request to the last byte of the body. */
+  latencyMs: number;
+}
+
+/** The request never produced a complete HTTP reply. Messages name the host, never credentials. */
+export class TsaTransportError extends Error {
+  override name = 'TsaTransportError';
+  constructor(
+    readonly reason: TsaTransportFailure,
+    message: string,
+    /** Time spent before the failure. */
+    readonly latencyMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface RequestTimestampOptions {
+  /** Deadline for the whole exchange: connect, send, headers and body. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * POST a DER TimeStampReq as application/timestamp-query (RFC 3161 §3.4) and return the raw
+ * reply. Throws TsaTransportError ('timeout' | 'connect-refused' | 'network'), or CancelledError
+ * when `signal` aborts. Does not look at the reply: see classifyTimeStampReply.
+ */
+export function requestTimestamp(
+  url: string,
+  reqDer: Uint8Array,
+  options: RequestTimestampOptions,
+): Promise<TimestampHttpReply> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return Promise.reject(new TsaTransportError('network', 'the time-stamp server URL is not a valid URL', 0));
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return Promise.reject(
+      new TsaTransportError('network', `unsupported URL scheme ${target.protocol} (use http or https)`, 0),
+    );
+  }
+  const where = target.host; // host:port only: the URL may carry credentials or tokens
+  if (options.signal?.aborted) {
+    return Promise.reject(new CancelledError(`time-stamp request to ${where} cancelled`));
+  }
+
+  return new Promise<TimestampHttpReply>((resolve, reject) => {
+    let settled = false;
+    const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      action();
+    };
+    const failWith = (err: Error) => {
+      settle(() => reject(err));
+      request.destroy();
+    };
+
+    const client = target.protocol === 'https:' ? https : http;
+    const request = client.request(
+      target,
+      {
+        method: 'POST',
+        // A fresh connection per request: latency then includes connecting, as it will when
+        // osslsigncode connects, and no pooled socket outlives a probe.
+        agent: false,
+        headers: {
+          'Content-Type': 'application/timestamp-query',
+          Accept: 'application/timestamp-reply',
+          'Content-Length': String(reqDer.byteLength),
+          Connection: 'close',
+          'User-Agent': 'winship',
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.byteLength;
+          if (size > MAX_REPLY_BYTES) {
+            failWith(new TsaTransportError('network', `${where} sent more than 1 MiB; not a time-stamp reply`, elapsed()));
+          } else {
+            chunks.push(chunk);
+          }
+        });
+        response.on('end', () =>
+          settle(() =>
+            resolve({
+              httpStatus: response.statusCode ?? 0,
+              httpStatusText: response.statusMessage ?? '',
+              contentType: response.headers['content-type'],
+              body: new Uint8Array(Buffer.concat(chunks)),
+              latencyMs: elapsed(),
+            }),
+          ),
+        );
+        response.on('error', (err) => failWith(transportError(err, where, elapsed())));
+        response.on('close', () => {
+          if (!response.complete) {
+            failWith(new TsaTransportError('network', `${where} closed the connection mid-reply`, elapsed()));
+          }
+        });
+      },
+    );
+    request.on('error', (err) => failWith(transportError(err, where, elapsed())));
+
+    const timer = setTimeout(() => {
+      failWith(
+        new TsaTransportError('timeout', `${where} did not answer within ${options.timeoutMs} ms`, elapsed()),
+      );
+    }, options.timeoutMs);
+    const onAbort = () => failWith(new CancelledError(`time-stamp request to ${where} cancelled`));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    request.end(Buffer.from(reqDer));
+  });
+}
+
+function transportError(err: Error, where: string, latencyMs: number): TsaTransportError {
+  const codes = errorCodes(err);
+  if (codes.length > 0 && codes.every((c) => c === 'ECONNREFUSED')) {
+    return new TsaTransportError('connect-refused', `${where} refused the connection`, latencyMs, { cause: err });
+  }
+  if (codes.includes('ETIMEDOUT')) {
+    return new TsaTransportError('timeout', `connecting to ${where} timed out`, latencyMs, { cause: err });
+  }
+  const code = codes[0] ? ` (${codes[0]})` : '';
+  return new TsaTransportError('network', `network error talking to ${where}${code}: ${err.message}`, latencyMs, {
+    cause: err,
+  });
+}
+
+/** Error codes, looking inside the AggregateError Node raises when it tried several addresses. */
+function errorCodes(err: unknown): string[] {
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.flatMap(errorCodes);
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? [code] : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probe
+
+export interface ProbeOptions {
+  /** Deadline for one probe request. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Our clock, for the genTime check; injectable for tests. */
+  now?: () => Date;
+  /** How far the server's genTime may be from our clock. Default 5 minutes. */
+  skewToleranceMs?: number;
+}
+
+export interface ProbeResult {
+  url: string;
+  verdict: 'ok' | 'failed';
+  reason?: TsaFailure;
+  /** A human sentence saying what was wrong (absent when ok). */
+  detail?: string;
+  latencyMs: number;
+  /** Subject of the TSA's signing certificate, "CN=…, O=…" (when ok). */
+  tsaSubject?: string;
+  /** The server's time in the token (when ok). */
+  genTime?: Date;
+}
+
+/**
+ * Ask a server for a time stamp on random data and check the reply like a careful client:
+ * random SHA-256 imprint, random 64-bit nonce (as osslsigncode 2.9 sends), certReq true.
+ * Resolves with a result for every server problem; rejects only with CancelledError.
+ */
+export async function probeTimestampServer(url: string, options: ProbeOptions): Promise<ProbeResult> {
+  const imprint = new Uint8Array(randomBytes(32));
+  const nonce = nonceToBigInt(randomBytes(8));
+  const reqDer = buildTimeStampReq({ imprint, nonce, certReq: true });
+
+  let reply: TimestampHttpReply;
+  try {
+    reply = await requestTimestamp(url, reqDer, options);
+  } catch (err) {
+    if (err instanceof TsaTransportError) {
+      return { url, verdict: 'failed', reason: err.reason, detail: err.message, latencyMs: err.latencyMs };
+    }
+    throw err;
+  }
+
+  const verdict = await classifyTimeStampReply({
+    request: { imprint, nonce },
+    httpStatus: reply.httpStatus,
+    httpStatusText: reply.httpStatusText,
+    contentType: reply.contentType,
+    body: reply.body,
+    now: (options.now ?? (() => new Date()))(),
+    ...(options.skewToleranceMs !== undefined ? { skewToleranceMs: options.skewToleranceMs } : {}),
+  });
+  if (verdict.verdict === 'failed') {
+    return { url, verdict: 'failed', reason: verdict.reason, detail: verdict.detail, latencyMs: reply.latencyMs };
+  }
+  const result: ProbeResult = {
+    url,
+    verdict: 'ok',
+    latencyMs: reply.latencyMs,
+    genTime: verdict.token.tstInfo.genTime,
+  };
+  const signer = verdict.token.signerCertificate;
+  if (signer) result.tsaSubject = formatDistinguishedName(signer.subject);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranking
+
+export interface TimestampServerRanking {
+  /** URLs of healthy servers, fastest first (ties keep the configured order). */
+  ranked: string[];
+  /** Every failed probe, in the order given. */
+  failed: ProbeResult[];
+}
+
+export interface TimestampServerSelection extends TimestampServerRanking {
+  /** One result per distinct URL, in the configured order. */
+  results: ProbeResult[];
+}
+
+/** Healthy servers by ascending latency; failures kept aside. Pure. */
+export function rankTimestampServers(results: readonly ProbeResult[]): TimestampServerRanking {
+  const healthy = results
+    .map((result, index) => ({ result, index }))
+    .filter(({ result }) => result.verdict === 'ok')
+    .sort((a, b) => a.result.latencyMs - b.result.latencyMs || a.index - b.index);
+  return {
+    ranked: healthy.map(({ result }) => result.url),
+    failed: results.filter((result) => result.verdict !== 'ok'),
+  };
+}
+
+/** Probe every distinct URL at once and rank them. */
+export async function selectTimestampServers(
+  urls: readonly string[],
+  options: ProbeOptions,
+): Promise<TimestampServerSelection> {
+  const distinct = [...new Set(urls)];
+  const results = await Promise.all(distinct.map((url) => probeTimestampServer(url, options)));
+  return { ...rankTimestampServers(results), results };
+}

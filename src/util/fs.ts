@@ -1,0 +1,63 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+// Every temp path we hand out is tracked, so that an interrupted run can remove them
+// synchronously on exit even when a stage's `finally` never gets to run.
+const liveTempPaths = new Set<string>();
+
+/** A sibling temp name: same folder (so rename is atomic), hidden, never the final name. */
+export function tempSibling(finalPath: string): string {
+  const ext = finalPath.match(/\.[A-Za-z0-9]+$/)?.[0] ?? '';
+  const name = `.${basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`;
+  const path = join(dirname(finalPath), name);
+  liveTempPaths.add(path);
+  return path;
+}
+
+/** Remove `path` on exit if the run ends before its owner does (work folders). */
+export function trackTemp(path: string): void {
+  liveTempPaths.add(path);
+}
+
+export function forgetTemp(path: string): void {
+  liveTempPaths.delete(path);
+}
+
+export function liveTemps(): string[] {
+  return [...liveTempPaths];
+}
+
+/**
+ * Produce `finalPath` through a temp sibling: `produce` writes the temp path, then it is
+ * renamed into place. On failure the temp is removed and `finalPath` is left as it was.
+ */
+export async function produceAtomic<T>(finalPath: string, produce: (tempPath: string) => Promise<T>): Promise<T> {
+  await mkdir(dirname(finalPath), { recursive: true });
+  const temp = tempSibling(finalPath);
+  try {
+    const result = await produce(temp);
+    await rename(temp, finalPath);
+    return result;
+  } catch (err) {
+    await rm(temp, { force: true, recursive: true }).catch(() => undefined); // keep the real error
+    throw err;
+  } finally {
+    forgetTemp(temp);
+  }
+}
+
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
+  await produceAtomic(finalPath, (temp) => writeFile(temp, data));
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

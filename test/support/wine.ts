@@ -1,0 +1,52 @@
+import { execa } from 'execa';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Wine (Debian's wine64 8.0) is our second, independent Windows: it runs the exes we build and
+// is a real MSI client (msiexec). Helpers here make a throwaway prefix per test run.
+
+export const WINE64 = '/usr/lib/wine/wine64';
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function haveWine(): Promise<boolean> {
+  return (await stat(WINE64).catch(() => undefined)) !== undefined;
+}
+
+export interface WinePrefix {
+  prefix: string;
+  env: Record<string, string>;
+  /** Run a Windows program; returns stdout (Wine's own debug output is turned off). */
+  run(args: string[], opts?: { reject?: boolean; timeoutMs?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** C:\ as a Linux path. */
+  driveC: string;
+}
+
+/**
+ * A fresh prefix (wineboot --init, ~4-6 s) with the ProcessPrng shim that Go >= 1.22 exes need
+ * on Wine 8 (see wine/bcryptprimitives.c). The shim is compiled with mingw-w64 on first use.
+ */
+export async function createWinePrefix(prefix: string): Promise<WinePrefix> {
+  await mkdir(prefix, { recursive: true });
+  const env = { WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: '' };
+  await execa(WINE64, ['wineboot', '--init'], { env, timeout: 180_000 });
+  await execa(join(dirname(WINE64), 'wineserver'), ['-w'], { env, reject: false, timeout: 60_000 });
+  const dll = await buildPrngShim(join(prefix, '..', 'bcryptprimitives.dll'));
+  await copyFile(dll, join(prefix, 'drive_c', 'windows', 'system32', 'bcryptprimitives.dll'));
+  const run: WinePrefix['run'] = async (args, opts = {}) => {
+    const r = await execa(WINE64, args, { env, reject: opts.reject ?? true, timeout: opts.timeoutMs ?? 120_000 });
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  };
+  return { prefix, env, run, driveC: join(prefix, 'drive_c') };
+}
+
+async function buildPrngShim(out: string): Promise<string> {
+  if (await stat(out).catch(() => undefined)) return out;
+  await execa('x86_64-w64-mingw32-gcc', [
+    '-O2', '-shared', '-s', '-o', out,
+    join(here, 'wine', 'bcryptprimitives.c'),
+    join(here, 'wine', 'bcryptprimitives.def'),
+    '-ladvapi32',
+  ]);
+  return out;
+}

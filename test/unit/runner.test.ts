@@ -1,0 +1,127 @@
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CancelledError, MissingToolError } from '../../src/errors.js';
+import { runBounded } from '../../src/parallel.js';
+import { formatCommand, redact } from '../../src/tools/redact.js';
+import { goBuildArgs, goBuildEnv, checkGoVersion } from '../../src/tools/go.js';
+import { ToolFailedError, ToolRunner, type Tool } from '../../src/tools/runner.js';
+
+const sh: Tool = { name: 'sh', command: 'sh', install: 'apt-get install dash' };
+const runner = (extra: Partial<ConstructorParameters<typeof ToolRunner>[0]> = {}) =>
+  new ToolRunner({ dryRun: false, signal: new AbortController().signal, ...extra });
+
+describe('ToolRunner', () => {
+  it('kills the whole process tree on timeout', async () => {
+    const marker = `winship-timeout-${process.pid}-${Date.now()}`;
+    const started = Date.now();
+    const err = await runner()
+      .run({ tool: sh, args: ['-c', `sleep 30 & sleep 31; echo ${marker}`], timeoutMs: 500 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ToolFailedError);
+    expect((err as ToolFailedError).timedOut).toBe(true);
+    expect((err as Error).message).toContain('did not finish within 1 s and was stopped');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const left = await execa('pgrep', ['-f', 'sleep 3[01]'], { reject: false });
+    expect(left.stdout).toBe('');
+  });
+
+  it('kills the tree on cancel and reports CancelledError', async () => {
+    const controller = new AbortController();
+    const p = runner({ signal: controller.signal }).run({ tool: sh, args: ['-c', 'sleep 40 & wait'] });
+    setTimeout(() => controller.abort(), 200);
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect((await execa('pgrep', ['-f', 'sleep 40'], { reject: false })).stdout).toBe('');
+  });
+
+  it('redacts secrets from command lines, output and errors', async () => {
+    const secret = 'hunter2-Pa55word';
+    const lines: string[] = [];
+    const r = runner({ secrets: [secret], onCommand: (l) => lines.push(l) });
+    const err = (await r.run({ tool: sh, args: ['-c', `echo "pw=${secret}" >&2; exit 3`, secret] }).catch((e: unknown) => e)) as ToolFailedError;
+    expect(err.toolExitCode).toBe(3);
+    for (const text of [err.message, err.stderr, err.details ?? '', ...lines]) expect(text).not.toContain(secret);
+    expect(err.stderr).toContain('pw=***');
+  });
+
+  it('keeps scrubbed variables (secrets) out of the child environment', async () => {
+    process.env.WINSHIP_TEST_SECRET = 'hunter3';
+    try {
+      const r = runner();
+      r.scrubEnv('WINSHIP_TEST_SECRET');
+      const out = await r.run({ tool: sh, args: ['-c', 'echo "${WINSHIP_TEST_SECRET-unset} ${HOME:+home}"'] });
+      expect(out.stdout).toBe('unset home\n');
+    } finally {
+      delete process.env.WINSHIP_TEST_SECRET;
+    }
+  });
+
+  it('names the install command for a missing tool', async () => {
+    const err = await runner().run({ tool: { name: 'nope', command: 'winship-no-such-tool', install: 'apt-get install nope' }, args: [] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingToolError);
+    expect((err as Error).message).toBe('nope was not found on PATH. Install it with: apt-get install nope');
+  });
+
+  it('in dry-run prints instead of running, but still runs read-only queries', async () => {
+    const lines: string[] = [];
+    const r = runner({ dryRun: true, onCommand: (l) => lines.push(l) });
+    expect((await r.run({ tool: sh, args: ['-c', 'echo ran'] })).stdout).toBe('');
+    expect((await r.run({ tool: sh, args: ['-c', 'echo ran'], readOnly: true })).stdout).toBe('ran\n');
+    expect(lines).toEqual(["sh -c 'echo ran'"]);
+  });
+});
+
+describe('runBounded', () => {
+  it('stops taking new items after the first failure and throws that failure', async () => {
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const err = await runBounded([1, 2, 3, 4, 5, 6], 2, new AbortController().signal, async (n, signal) => {
+      started.push(n);
+      if (n === 2) throw new Error('job 2 broke');
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 50));
+      running--;
+      if (signal.aborted) throw new CancelledError();
+      return n;
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('job 2 broke');
+    expect(peak).toBe(1);
+    expect(started).toEqual([1, 2]);
+  });
+});
+
+describe('go command lines (golden)', () => {
+  it('builds the exact argv and environment', () => {
+    const spec = {
+      cwd: '/p', main: 'cmd/app', output: '/p/dist/app.exe', goarch: 'arm64' as const,
+      ldflags: '-s -w -X main.version=1.0.0', tags: ['netgo', 'prod'], flags: ['-v'], env: { GOAMD64: 'v2', CGO_ENABLED: '1' }, buildvcs: false,
+    };
+    expect(formatCommand(['go', ...goBuildArgs(spec)], goBuildEnv(spec))).toBe(
+      "CGO_ENABLED=0 GOAMD64=v2 GOARCH=arm64 GOOS=windows go build -trimpath -buildvcs=false -tags netgo,prod -v -ldflags '-s -w -X main.version=1.0.0' -o /p/dist/app.exe ./cmd/app",
+    );
+  });
+  it('rejects a Go too old for the flags we use', () => {
+    expect(() => checkGoVersion('go1.17.13')).toThrow('go1.17.13 is too old: winship builds with -trimpath and -buildvcs, which need Go 1.18 or newer');
+    expect(() => checkGoVersion('go1.18')).not.toThrow();
+  });
+  it('quotes and redacts like a shell would show it', () => {
+    expect(formatCommand(['a', "it's", 'b c', ''])).toBe(`a 'it'\\''s' 'b c' ''`);
+    expect(redact('pass=abc abcdef', ['abc', 'abcdef'])).toBe('pass=*** ***');
+  });
+});
+
+it('runBounded never runs more than N at once', async () => {
+  let running = 0;
+  let peak = 0;
+  const out = await runBounded([1, 2, 3, 4, 5, 6, 7], 3, new AbortController().signal, async (n) => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 20));
+    running--;
+    return n * 10;
+  });
+  expect(out).toEqual([10, 20, 30, 40, 50, 60, 70]);
+  expect(peak).toBe(3);
+});
