@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CancelledError, exitCodeOf, UsageError } from './errors.js';
 import { killAllChildren } from './tools/processes.js';
@@ -227,6 +228,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 /** Process wiring: Ctrl-C kills every child process tree and removes our temp files. */
 export async function runCli(): Promise<void> {
   const controller = new AbortController();
+  // Every parallel job and probe listens on this signal (and removes its listener when done):
+  // more than 10 at once is by design, not a leak.
+  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;

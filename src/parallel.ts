@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { CancelledError } from './errors.js';
 
 /**
@@ -12,6 +13,7 @@ export async function runBounded<T, R>(
   work: (item: T, signal: AbortSignal) => Promise<R>,
 ): Promise<R[]> {
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // one listener per running job, removed when it ends
   const onParentAbort = () => controller.abort(parent.reason);
   if (parent.aborted) throw new CancelledError();
   parent.addEventListener('abort', onParentAbort, { once: true });

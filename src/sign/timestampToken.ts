@@ -15,6 +15,7 @@ import {
   HASH_NAME_BY_OID,
   OID,
   TsaFormatError,
+  decodeBer,
   formatDistinguishedName,
   parseTimeStampResp,
   verifyTimeStampToken,
@@ -55,9 +56,9 @@ export class SignatureFormatError extends Error {
 
 /** One entry per signature (primary first, then nested), each with its timestamp verdict. */
 export async function checkSignatureTimestamps(pkcs7Der: Uint8Array, options: TimestampCheckOptions = {}): Promise<SignatureTimestamp[]> {
-  const decoded = asn1js.fromBER(new Uint8Array(pkcs7Der));
-  if (decoded.offset === -1) throw new SignatureFormatError(`not DER (${decoded.result.error || 'cannot decode'})`);
-  const signers = collectSigners(decoded.result);
+  const decoded = decodeBer(pkcs7Der);
+  if ('error' in decoded) throw new SignatureFormatError(`not DER (${decoded.error})`);
+  const signers = collectSigners(decoded.value);
   const results: SignatureTimestamp[] = [];
   for (const [index, signer] of signers.entries()) results.push(await checkSigner(index, signer, options));
   return results;

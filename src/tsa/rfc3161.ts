@@ -581,13 +581,28 @@ function asSequence(node: unknown): asn1js.AsnType[] | undefined {
 }
 
 /** Decode DER into a pkijs object, turning every failure into TsaFormatError. */
-function decode<T>(der: Uint8Array, what: string, build: (schema: asn1js.AsnType) => T): T {
-  const asn1 = asn1js.fromBER(copyBytes(der));
-  if (asn1.offset === -1) throw new TsaFormatError(`not DER (${asn1.result.error || 'cannot decode'})`);
-  if (asn1.offset !== der.byteLength) {
-    throw new TsaFormatError(`${der.byteLength - asn1.offset} unexpected bytes after the ${what}`);
+/**
+ * asn1js.fromBER, with every failure reported the same way: besides its `offset: -1` result it
+ * throws (e.g. RangeError from a BMPString/UniversalString of odd length) on some random bytes,
+ * which a broken server can send us. Returns the top value and how many bytes it used.
+ */
+export function decodeBer(der: Uint8Array): { value: asn1js.AsnType; length: number } | { error: string } {
+  try {
+    const asn1 = asn1js.fromBER(copyBytes(der));
+    if (asn1.offset === -1) return { error: asn1.result.error || 'cannot decode' };
+    return { value: asn1.result, length: asn1.offset };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
   }
-  return guard(what, () => build(asn1.result));
+}
+
+function decode<T>(der: Uint8Array, what: string, build: (schema: asn1js.AsnType) => T): T {
+  const asn1 = decodeBer(der);
+  if ('error' in asn1) throw new TsaFormatError(`not DER (${asn1.error})`);
+  if (asn1.length !== der.byteLength) {
+    throw new TsaFormatError(`${der.byteLength - asn1.length} unexpected bytes after the ${what}`);
+  }
+  return guard(what, () => build(asn1.value));
 }
 
 function guard<T>(what: string, build: () => T): T {

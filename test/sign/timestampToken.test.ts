@@ -56,5 +56,8 @@ describe('checkSignatureTimestamps', () => {
 
   it('not a signature', async () => {
     await expect(checkSignatureTimestamps(new Uint8Array([1, 2, 3]))).rejects.toBeInstanceOf(SignatureFormatError);
+    await expect(checkSignatureTimestamps(new Uint8Array([0x1c, 0x01, 0x00]))).rejects.toThrow(
+      new SignatureFormatError('not DER (byte length of Uint32Array should be a multiple of 4)'),
+    );
   });
 });

@@ -215,6 +215,10 @@ describe('parseTimeStampResp', () => {
       ['reply plus a trailing byte', new Uint8Array([...real, 0])],
       ['a TimeStampReq', buildTimeStampReq({ imprint: randomImprint(), nonce: 1n, certReq: true })],
       ['granted without a token', new Uint8Array(grantedWithoutToken)],
+      // asn1js throws (not returns an error) on these: a UniversalString and a BMPString with
+      // a length that is not a multiple of their character size. A garbage server hit them.
+      ['odd-length UniversalString', new Uint8Array([0x1c, 0x01, 0x00])],
+      ['odd-length BMPString', new Uint8Array([0x1e, 0x01, 0x00])],
     ];
     for (const [name, der] of cases) {
       expect(() => parseTimeStampResp(der), name).toThrow(TsaFormatError);
