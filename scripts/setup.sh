@@ -21,13 +21,14 @@ fi
 
 # Debian packages: what each is for.
 #   wixl msitools        build MSIs on Linux; msiinfo/msiextract/msibuild inspect them
+#   gcab                 lists the cabinet inside an MSI (file dates; a test oracle)
 #   wine wine64          a second, independent Windows: runs our exes, installs our MSIs
 #   gcc-mingw-w64-...    builds the test-only ProcessPrng shim Go needs on Wine 8
 #   osslsigncode openssl Authenticode signing and the test PKI / timestamp authorities
 #   libxml2-utils        xmllint: validates generated WiX XML against the XSDs
 #   exiftool, icoutils   read VERSIONINFO and resources back from built exes (test oracles)
 #   zip unzip file       inspect archives and file types in tests
-packages=(wixl msitools wine wine64 gcc-mingw-w64-x86-64-win32 osslsigncode openssl libxml2-utils
+packages=(wixl msitools gcab wine wine64 gcc-mingw-w64-x86-64-win32 osslsigncode openssl libxml2-utils
   libimage-exiftool-perl icoutils zip unzip file git)
 missing=()
 for p in "${packages[@]}"; do

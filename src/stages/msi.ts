@@ -3,6 +3,7 @@ import { byArch, byKind } from '../artifacts.js';
 import type { ReleaseContext } from '../context.js';
 import { StageError, UsageError } from '../errors.js';
 import { BACKENDS, chooseBackend, type MsiBackend } from '../msi/backends.js';
+import { pinMsiTimestamps } from '../msi/pinTimestamps.js';
 import { archOf, msiName, wixArchOf, type GoArch } from '../names.js';
 import { runBounded } from '../parallel.js';
 import { collectProjectFiles, type ProjectFile } from '../projectFiles.js';
@@ -150,7 +151,10 @@ async function buildPackage(ctx: ReleaseContext, job: PackageJob): Promise<void>
     trackTemp(workDir);
     try {
       for (const f of files) await writeFile(`${workDir}/${f}`, sources.files[f]!);
-      await produceAtomic(output, build);
+      await produceAtomic(output, async (out) => {
+        await build(out);
+        await pinTimes(ctx, out, payload.length, wixArch);
+      });
     } finally {
       await rm(workDir, { recursive: true, force: true });
       forgetTemp(workDir);
@@ -165,6 +169,20 @@ async function buildPackage(ctx: ReleaseContext, job: PackageJob): Promise<void>
     goarch: arch,
     extra: { arch: wixArch, productVersion: job.version, productCode: sources.productCode, upgradeCode: job.upgradeCode, packageCode, backend: backend.id, files: payload.length },
   });
+}
+
+/**
+ * Same commit, same bytes: the builders stamp "now" into the summary and the source files'
+ * mtimes into the cabinet; both become the release date (see msi/pinTimestamps.ts).
+ */
+async function pinTimes(ctx: ReleaseContext, msiPath: string, files: number, wixArch: string): Promise<void> {
+  const pinned = await pinMsiTimestamps(msiPath, ctx.release.date);
+  if (pinned.summaryProperties === 0 || pinned.cabinetFiles !== files) {
+    ctx.warn(
+      `msi (${wixArch}): found ${pinned.summaryProperties} summary times and ${pinned.cabinetFiles} of ${files} cabinet file dates to set; ` +
+        'the package is valid but may not be byte-reproducible',
+    );
+  }
 }
 
 /**

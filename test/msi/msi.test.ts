@@ -1,11 +1,11 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
+import { commitAll, FIXED_DATE, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
 import { createWinePrefix, type WinePrefix } from '../support/wine.js';
 
 const UPGRADE_CODE = '6E1F3C2A-9B7D-4E8F-A1B2-C3D4E5F60718';
@@ -44,9 +44,25 @@ function treeHashes(root: string): Record<string, string> {
   for (const f of readdirSync(root, { recursive: true, withFileTypes: true })) {
     if (!f.isFile()) continue;
     const full = join(f.parentPath, f.name);
-    out[relative(root, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
+    out[relative(root, full)] = sha256Of(full);
   }
   return out;
+}
+
+const sha256Of = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+/** How msiinfo (C ctime) prints a date under TZ=UTC: "Wed Mar  4 05:06:07 2026". */
+function ctimeUtc(iso: string): string {
+  const d = new Date(iso);
+  const [wd, mon] = [d.toUTCString().slice(0, 3), d.toUTCString().slice(8, 11)];
+  return `${wd} ${mon} ${String(d.getUTCDate()).padStart(2)} ${d.toISOString().slice(11, 19)} ${d.getUTCFullYear()}`;
+}
+
+/** How gcab lists a cabinet date: "2026-03-04 05:06:06" (DOS times have 2-second steps). */
+function dosTimeUtc(iso: string): string {
+  const d = new Date(iso);
+  d.setUTCSeconds(d.getUTCSeconds() & ~1);
+  return d.toISOString().slice(0, 19).replace('T', ' ');
 }
 
 let work: string;
@@ -124,14 +140,35 @@ describe('MSI packages built with wixl', () => {
       await execa('msiextract', ['-C', out, join(v1, 'dist', `goapp_1.0.0_${arch}.msi`)]);
       // msiextract (0.101) writes ProgramFilesFolder as "Program Files/" but ProgramFiles64Folder as the root.
       const got = treeHashes(arch === 'x86' ? join(out, 'Program Files', 'goapp') : join(out, 'goapp'));
-      const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
       expect(got).toEqual({
-        'README.md': sha(join(v1, 'README.md')),
-        'docs/a.txt': sha(join(v1, 'docs', 'a.txt')),
-        'docs/b.txt': sha(join(v1, 'docs', 'b.txt')),
-        'goapp.exe': sha(join(v1, 'dist', `goapp_windows_${goarch}`, 'goapp.exe')),
+        'README.md': sha256Of(join(v1, 'README.md')),
+        'docs/a.txt': sha256Of(join(v1, 'docs', 'a.txt')),
+        'docs/b.txt': sha256Of(join(v1, 'docs', 'b.txt')),
+        'goapp.exe': sha256Of(join(v1, 'dist', `goapp_windows_${goarch}`, 'goapp.exe')),
       });
     }
+  });
+
+  it('is byte-reproducible: the same commit built again elsewhere, later, gives identical MSIs', async () => {
+    const again = join(work, 'v1-again');
+    await cp(v1, again, { recursive: true, filter: (p) => basename(p) !== 'dist' }); // new mtimes everywhere
+    const r = await runRelease(['build', '--targets', 'windows/amd64,windows/386'], { cwd: again });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/byte-reproducible/);
+    for (const arch of ['x64', 'x86']) {
+      const name = `goapp_1.0.0_${arch}.msi`;
+      expect(sha256Of(join(again, 'dist', name)), name).toBe(sha256Of(join(v1, 'dist', name)));
+    }
+    // The times inside are the commit's, read back by msitools and gcab (independent readers).
+    const msi = join(again, 'dist', 'goapp_1.0.0_x64.msi');
+    const summary = (await execa('msiinfo', ['suminfo', msi], { env: { TZ: 'UTC' } })).stdout;
+    expect(summary).toContain(`Created: ${ctimeUtc(FIXED_DATE)}`);
+    expect(summary).toContain(`Last saved: ${ctimeUtc(FIXED_DATE)}`);
+    const cab = join(work, 'v1-again.cab');
+    await writeFile(cab, (await execa('msiinfo', ['extract', msi, 'cab1.cab'], { encoding: 'buffer' })).stdout);
+    const listing = (await execa('gcab', ['--list-details', cab])).stdout.trim().split('\n');
+    expect(listing).toHaveLength(4);
+    for (const line of listing) expect(line).toContain(dosTimeUtc(FIXED_DATE));
   });
 
   it('keeps component GUIDs of unchanged files across versions and gives new files new ones', async () => {
