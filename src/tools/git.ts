@@ -23,16 +23,16 @@ export async function readGitFacts(runner: ToolRunner, dir: string): Promise<Git
     if (err instanceof ToolFailedError) return undefined;
     throw err;
   }
-  const commit = await q('rev-parse', 'HEAD');
-  const shortCommit = await q('rev-parse', '--short=7', 'HEAD');
-  const commitEpoch = Number(await q('log', '-1', '--format=%ct', 'HEAD'));
-  const exactTags = (await q('tag', '--points-at', 'HEAD')).split('\n').filter(isReleaseTag);
-  let previousTag: string | undefined;
-  try {
-    previousTag = highestTag((await q('tag', '--merged', 'HEAD', '--list', 'v*')).split('\n'));
-  } catch {
-    previousTag = undefined;
-  }
-  const dirty = (await q('status', '--porcelain', '--untracked-files=no')).length > 0;
+  // One query for HEAD, then the independent ones side by side: each git start costs ~15 ms.
+  const [commit = '', shortCommit = '', epoch = ''] = (await q('log', '-1', '--abbrev=7', '--format=%H%n%h%n%ct', 'HEAD')).split('\n');
+  const commitEpoch = Number(epoch);
+  const [pointing, merged, status] = await Promise.all([
+    q('tag', '--points-at', 'HEAD'),
+    q('tag', '--merged', 'HEAD', '--list', 'v*').catch(() => ''), // only for the snapshot's base
+    q('status', '--porcelain', '--untracked-files=no'),
+  ]);
+  const exactTags = pointing.split('\n').filter(isReleaseTag);
+  const previousTag = highestTag(merged.split('\n'));
+  const dirty = status.length > 0;
   return { commit, shortCommit, commitEpoch, exactTags, previousTag, dirty };
 }
