@@ -100,11 +100,13 @@ export function openCompoundFile(bytes: Uint8Array): CompoundFile {
 
   const regularSegments = (entry: DirectoryEntry): Segment[] => {
     if (entry.size === 0) return [];
-    return sectorChain(entry.startSector).map((sector, i) => ({
-      streamOffset: i * sectorSize,
-      fileOffset: sectorOffset(sector),
-      length: Math.min(sectorSize, entry.size - i * sectorSize),
-    })).filter((s) => s.length > 0);
+    return mergeRuns(
+      sectorChain(entry.startSector).map((sector, i) => ({
+        streamOffset: i * sectorSize,
+        fileOffset: sectorOffset(sector),
+        length: Math.min(sectorSize, entry.size - i * sectorSize),
+      })),
+    );
   };
   let miniStream: Segment[] | undefined;
   let miniFat: number[] | undefined;
@@ -116,22 +118,30 @@ export function openCompoundFile(bytes: Uint8Array): CompoundFile {
     }
     const fat = miniFat;
     const sectors = chain(entry.startSector, (s) => fat[s] ?? FREESECT, fat.length);
-    return sectors.map((mini, i) => {
-      const inMini = mini * miniSectorSize;
-      const host = miniStream!.find((s) => inMini >= s.streamOffset && inMini < s.streamOffset + s.length);
-      if (!host) throw new CompoundFileError(`mini sector ${mini} lies outside the mini stream`);
-      return {
-        streamOffset: i * miniSectorSize,
-        fileOffset: host.fileOffset + (inMini - host.streamOffset),
-        length: Math.min(miniSectorSize, entry.size - i * miniSectorSize),
-      };
-    }).filter((s) => s.length > 0);
+    const host = miniStream;
+    return mergeRuns(
+      sectors.flatMap((mini, i) => {
+        const length = Math.min(miniSectorSize, entry.size - i * miniSectorSize);
+        // Mini sectors (64 bytes) never straddle a sector of the mini stream; map through runs anyway.
+        return fileRanges(host, mini * miniSectorSize, Math.max(0, length)).map((r) => ({
+          streamOffset: i * miniSectorSize + r.at,
+          fileOffset: r.fileOffset,
+          length: r.length,
+        }));
+      }),
+    );
   };
 
+  const known = new Map<number, Segment[]>();
   const segments = (entry: DirectoryEntry): Segment[] => {
     if (entry.type !== 'stream' && entry.type !== 'root') return [];
     if (entry.type === 'stream' && entry.startSector === NOSTREAM) return [];
-    return entry.type === 'stream' && entry.size < miniCutoff ? miniSegments(entry) : regularSegments(entry);
+    let found = known.get(entry.index);
+    if (!found) {
+      found = entry.type === 'stream' && entry.size < miniCutoff ? miniSegments(entry) : regularSegments(entry);
+      known.set(entry.index, found);
+    }
+    return found;
   };
 
   const read = (entry: DirectoryEntry, offset: number, length: number): Uint8Array => {
@@ -146,10 +156,34 @@ export function openCompoundFile(bytes: Uint8Array): CompoundFile {
   return { entries, segments, read };
 }
 
-/** File offsets of `length` stream bytes from `offset`, as (fileOffset, length) runs. */
+/** Joins segments that continue each other in the file: a stream written in one go is one run. */
+function mergeRuns(segments: readonly Segment[]): Segment[] {
+  const out: Segment[] = [];
+  for (const s of segments) {
+    if (s.length <= 0) continue;
+    const last = out.at(-1);
+    if (last && last.streamOffset + last.length === s.streamOffset && last.fileOffset + last.length === s.fileOffset) last.length += s.length;
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+/**
+ * File offsets of `length` stream bytes from `offset`, as runs (`at` is the run's position in
+ * the requested range). Segments are in stream order, so the first one is found by bisection:
+ * a cabinet of 50,000 files asks this 50,000 times.
+ */
 export function fileRanges(segments: readonly Segment[], offset: number, length: number): Array<{ fileOffset: number; length: number; at: number }> {
   const out: Array<{ fileOffset: number; length: number; at: number }> = [];
-  for (const s of segments) {
+  let lo = 0;
+  let hi = segments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (segments[mid]!.streamOffset + segments[mid]!.length <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < segments.length && segments[i]!.streamOffset < offset + length; i++) {
+    const s = segments[i]!;
     const from = Math.max(offset, s.streamOffset);
     const to = Math.min(offset + length, s.streamOffset + s.length);
     if (from < to) out.push({ fileOffset: s.fileOffset + (from - s.streamOffset), length: to - from, at: from - offset });
