@@ -12,12 +12,12 @@
 // Unlike wixl-heat it writes stable Directory Ids and escapes `&` in Source.
 
 import path from 'node:path';
-import { XMLBuilder } from 'fast-xml-parser';
 import { StageError } from '../errors.js';
 import { isWin64, type WixArch } from './arch.js';
 import { componentGuid, componentGuidGenerator, normaliseGuid } from './guid.js';
 import { assertWixId, componentId, directoryId, idHash, normaliseRelativePath, pathKey } from './ids.js';
 import { escapePreprocessor, escapeXml } from './escape.js';
+import { XMLBuilder } from './fxp.js';
 import { comparePaths, type PayloadEntry } from './payload.js';
 
 export const WIX3_NAMESPACE = 'http://schemas.microsoft.com/wix/2006/wi';
@@ -88,6 +88,12 @@ function lastSegment(relativePath: string): string {
   return relativePath.slice(relativePath.lastIndexOf('/') + 1);
 }
 
+/** The folder part of a normalised relative path; '' for a path directly in the install folder. */
+function parentOf(relativePath: string): string {
+  const slash = relativePath.lastIndexOf('/');
+  return slash < 0 ? '' : relativePath.slice(0, slash);
+}
+
 /** Builds the WiX model of a payload. Pure: same entries and options → same model. */
 export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOptions): HarvestModel {
   const dirRef = assertWixId(options.dirRef ?? 'INSTALLFOLDER', 'DirectoryRef Id');
@@ -97,17 +103,20 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
   const guidFor = componentGuidGenerator(upgradeCode, options.arch);
 
   // Every path once, case-insensitively: two spellings would give two components for one file.
-  const byKey = new Map<string, PayloadEntry & { relativePath: string; key: string }>();
+  // Normalised paths and keys are kept by entry index, not in an object per entry: everything
+  // made here per payload file outlives the loop, and the garbage collector copies it around.
+  const paths: string[] = [];
+  const keys: string[] = [];
+  const spellingByKey = new Map<string, string>();
   const clashes: string[] = [];
   for (const entry of entries) {
     const relativePath = normaliseRelativePath(entry.relativePath);
     const key = relativePath.normalize('NFC').toLowerCase(); // pathKey, without normalising twice
-    const seen = byKey.get(key);
-    if (seen) {
-      clashes.push(`${seen.relativePath} <-> ${relativePath}`);
-      continue;
-    }
-    byKey.set(key, { ...entry, relativePath, key });
+    const seen = spellingByKey.get(key);
+    if (seen !== undefined) clashes.push(`${seen} <-> ${relativePath}`);
+    else spellingByKey.set(key, relativePath);
+    paths.push(relativePath);
+    keys.push(key);
   }
   if (clashes.length > 0) {
     throw new StageError(`The payload lists the same install path more than once (ignoring case):\n${clashes.map((c) => `  - ${c}`).join('\n')}`);
@@ -126,8 +135,7 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
       dirsBySpelling.set(relativePath, existing);
       return existing;
     }
-    const parentPath = relativePath.includes('/') ? relativePath.slice(0, relativePath.lastIndexOf('/')) : '';
-    const parent = ensureDir(parentPath);
+    const parent = ensureDir(parentOf(relativePath));
     const dir: HarvestDirectory = {
       id: directoryId(relativePath),
       name: lastSegment(relativePath).normalize('NFC'),
@@ -141,40 +149,54 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
     return dir;
   };
 
-  const sorted = [...byKey.values()].sort((a, b) => comparePaths(a.relativePath, b.relativePath));
-  const fileComponents = new Map<string, HarvestComponent>();
-  for (const entry of sorted) {
-    if (entry.kind === 'dir') {
-      ensureDir(entry.relativePath);
+  // Entry indices in path order. Already in order when the entries come from collectPayload:
+  // the sort then only checks that.
+  const order = entries.map((_, i) => i).sort((a, b) => comparePaths(paths[a]!, paths[b]!));
+  // File components in payload order, and their keys: for the folder check below and `inject`.
+  const fileComponents: HarvestComponent[] = [];
+  const fileKeys: string[] = [];
+  // Sorted siblings are next to each other: remember the last folder instead of a lookup per file.
+  let lastParentPath: string | undefined;
+  let lastParent = root;
+  for (const i of order) {
+    const relativePath = paths[i]!;
+    const key = keys[i]!;
+    if (entries[i]!.kind === 'dir') {
+      ensureDir(relativePath);
       continue;
     }
-    if (dirs.has(entry.key)) {
-      throw new StageError(`Payload path "${entry.relativePath}" is listed both as a file and as a folder.`);
+    if (dirs.has(key)) {
+      throw new StageError(`Payload path "${relativePath}" is listed both as a file and as a folder.`);
     }
-    const parentPath = entry.relativePath.includes('/') ? entry.relativePath.slice(0, entry.relativePath.lastIndexOf('/')) : '';
+    const parentPath = parentOf(relativePath);
+    if (parentPath !== lastParentPath) {
+      lastParent = ensureDir(parentPath);
+      lastParentPath = parentPath;
+    }
     // componentId and fileId hash the same key; hash it once.
-    const hash = idHash(entry.key);
+    const hash = idHash(key);
     const component: HarvestComponent = {
       id: `cmp${hash}`,
-      guid: guidFor(entry.key),
-      relativePath: entry.relativePath,
+      guid: guidFor(key),
+      relativePath,
       win64,
       file: {
         id: `fil${hash}`,
-        name: lastSegment(entry.relativePath).normalize('NFC'),
-        relativePath: entry.relativePath,
-        sourcePath: entry.sourcePath,
+        name: lastSegment(relativePath).normalize('NFC'),
+        relativePath,
+        sourcePath: entries[i]!.sourcePath,
       },
       createFolder: false,
       children: [],
     };
-    ensureDir(parentPath).components.push(component);
-    fileComponents.set(entry.key, component);
+    lastParent.components.push(component);
+    fileComponents.push(component);
+    fileKeys.push(key);
   }
   // A file path that is also some directory's parent ("a" file + "a/b" file) is caught here.
-  for (const [key, component] of fileComponents) {
-    if (dirs.has(key)) {
-      throw new StageError(`Payload path "${component.relativePath}" is listed both as a file and as a folder.`);
+  for (let i = 0; i < fileKeys.length; i++) {
+    if (dirs.has(fileKeys[i]!)) {
+      throw new StageError(`Payload path "${fileComponents[i]!.relativePath}" is listed both as a file and as a folder.`);
     }
   }
 
@@ -191,19 +213,23 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
     });
   }
 
-  const missing: string[] = [];
-  for (const [relativePath, elements] of Object.entries(options.inject ?? {})) {
-    const component = fileComponents.get(pathKey(relativePath));
-    if (!component) {
-      missing.push(relativePath);
-      continue;
+  const injected = Object.entries(options.inject ?? {});
+  if (injected.length > 0) {
+    const componentsByKey = new Map(fileKeys.map((key, i) => [key, fileComponents[i]!]));
+    const missing: string[] = [];
+    for (const [relativePath, elements] of injected) {
+      const component = componentsByKey.get(pathKey(relativePath));
+      if (!component) {
+        missing.push(relativePath);
+        continue;
+      }
+      component.children.push(...elements);
     }
-    component.children.push(...elements);
-  }
-  if (missing.length > 0) {
-    throw new StageError(
-      `These paths were given elements to add to their component, but they are not files of the payload: ${missing.join(', ')}`,
-    );
+    if (missing.length > 0) {
+      throw new StageError(
+        `These paths were given elements to add to their component, but they are not files of the payload: ${missing.join(', ')}`,
+      );
+    }
   }
 
   const sortDir = (dir: HarvestDirectory): void => {
@@ -250,33 +276,37 @@ export interface FragmentOptions {
 // XML 1.0 cannot carry these even as character references; \t \n \r are allowed but an
 // attribute value would lose them (attribute-value normalisation), so they are refused too.
 const XML_UNSAFE = /[\u0000-\u001f\ufffe\uffff]/;
-const NO_RAW: ReadonlySet<string> = new Set();
-const RAW_SOURCE: ReadonlySet<string> = new Set(['Source']);
+/** Printable ASCII without & < > " ' $: nothing to escape and nothing to refuse (most values). */
+const PLAIN_VALUE = /^[^\u0000-\u001f\u007f-\uffff&<>"'$]*$/;
+/** Shared by every childless node (File, ComponentRef, ...): the builder only reads it. */
+const NO_CHILDREN: readonly FxpNode[] = Object.freeze([]);
 
 type FxpNode = Record<string, unknown>;
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
 /**
- * Attribute values, escaped here in one pass (escapeXml, shared with the product template) and
- * written by the builder as they are: fast-xml-parser's own entity handling was a quarter of the
- * time of a 50,000-file harvest.
+ * One attribute value as the builder gets it: escaped here in one pass (escapeXml, shared with
+ * the product template) and written by the builder as it is — fast-xml-parser's own entity
+ * handling was a quarter of the time of a 50,000-file harvest. `raw` values are already
+ * escaped for the WiX preprocessor.
  */
-function attrs(values: Readonly<Record<string, string>>, raw: ReadonlySet<string> = NO_RAW): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in values) {
-    const value = values[name]!;
-    if (!PRINTABLE_ASCII.test(value) && XML_UNSAFE.test(value)) {
-      throw new StageError(`Attribute ${name}="${JSON.stringify(value).slice(1, -1)}" holds a control character, which WiX sources cannot carry.`);
-    }
-    out[`@_${name}`] = escapeXml(raw.has(name) ? value : escapePreprocessor(value));
+function attrValue(name: string, value: string, raw: boolean): string {
+  if (PLAIN_VALUE.test(value)) return value; // one test instead of three for Ids, GUIDs, plain names
+  if (XML_UNSAFE.test(value)) {
+    throw new StageError(`Attribute ${name}="${JSON.stringify(value).slice(1, -1)}" holds a control character, which WiX sources cannot carry.`);
   }
+  return escapeXml(raw ? value : escapePreprocessor(value));
+}
+
+function attrs(values: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in values) out[`@_${name}`] = attrValue(name, values[name]!, false);
   return out;
 }
 
-function node(name: string, attributes: Readonly<Record<string, string>>, children: FxpNode[] = [], raw?: ReadonlySet<string>): FxpNode {
+/** A node for the builder (preserveOrder shape); used for the few nodes that are not per file. */
+function node(name: string, attributes: Readonly<Record<string, string>>, children: readonly FxpNode[] = NO_CHILDREN): FxpNode {
   const n: FxpNode = { [name]: children };
-  if (Object.keys(attributes).length > 0) n[':@'] = attrs(attributes, raw);
+  if (Object.keys(attributes).length > 0) n[':@'] = attrs(attributes);
   return n;
 }
 
@@ -284,41 +314,75 @@ function elementNode(el: WixElement): FxpNode {
   return node(el.name, el.attributes ?? {}, (el.children ?? []).map(elementNode));
 }
 
-function sourceOf(file: HarvestFile, options: FragmentOptions): string {
-  if (options.sourceRoot !== undefined && options.sourceRelativeTo !== undefined) {
-    throw new StageError('renderFragment: give either sourceRoot or sourceRelativeTo, not both.');
+/** File/@Source of a file, as chosen by the options (already escaped for the preprocessor). */
+type SourceOf = (file: HarvestFile) => string;
+
+function sourceResolver(options: FragmentOptions): SourceOf {
+  const { sourceRoot, sourceRelativeTo } = options;
+  if (sourceRoot !== undefined && sourceRelativeTo !== undefined) {
+    // Only a model with files needs a Source: refuse at the first one, as before.
+    return () => {
+      throw new StageError('renderFragment: give either sourceRoot or sourceRelativeTo, not both.');
+    };
   }
-  if (options.sourceRoot !== undefined) {
-    const prefix = options.sourceRoot.replace(/\/+$/, '');
-    const rel = escapePreprocessor(file.relativePath);
-    return prefix === '' ? rel : `${prefix}/${rel}`;
+  if (sourceRoot !== undefined) {
+    const prefix = sourceRoot.replace(/\/+$/, '');
+    return (file) => {
+      const rel = escapePreprocessor(file.relativePath);
+      return prefix === '' ? rel : `${prefix}/${rel}`;
+    };
   }
-  if (options.sourceRelativeTo !== undefined) {
-    return escapePreprocessor(path.relative(options.sourceRelativeTo, file.sourcePath).split(path.sep).join('/'));
+  if (sourceRelativeTo !== undefined) {
+    return (file) => escapePreprocessor(path.relative(sourceRelativeTo, file.sourcePath).split(path.sep).join('/'));
   }
-  return escapePreprocessor(file.sourcePath);
+  return (file) => escapePreprocessor(file.sourcePath);
 }
 
-function componentNode(component: HarvestComponent, options: FragmentOptions): FxpNode {
+// The per-file nodes below are object literals with fixed keys rather than node()/attrs(): a
+// computed `@_${name}` key per attribute (a new string to look up each time) and a fresh object
+// per step were most of the rendering time outside the builder.
+
+function componentNode(component: HarvestComponent, sourceOf: SourceOf): FxpNode {
   const children: FxpNode[] = [];
-  if (component.file) {
-    const f = component.file;
-    children.push(
-      node('File', { Id: f.id, Name: f.name, Source: sourceOf(f, options), KeyPath: 'yes' }, [], RAW_SOURCE),
-    );
+  const f = component.file;
+  if (f) {
+    const source = sourceOf(f);
+    children.push({
+      File: NO_CHILDREN,
+      ':@': {
+        '@_Id': attrValue('Id', f.id, false),
+        '@_Name': attrValue('Name', f.name, false),
+        '@_Source': attrValue('Source', source, true),
+        '@_KeyPath': 'yes',
+      },
+    });
   }
-  if (component.createFolder) children.push(node('CreateFolder', {}));
-  children.push(...component.children.map(elementNode));
-  const attributes: Record<string, string> = { Id: component.id, Guid: component.guid };
-  if (component.win64) attributes.Win64 = 'yes';
-  return node('Component', attributes, children);
+  if (component.createFolder) children.push({ CreateFolder: NO_CHILDREN });
+  for (const el of component.children) children.push(elementNode(el));
+  const id = attrValue('Id', component.id, false);
+  const guid = attrValue('Guid', component.guid, false);
+  return { Component: children, ':@': component.win64 ? { '@_Id': id, '@_Guid': guid, '@_Win64': 'yes' } : { '@_Id': id, '@_Guid': guid } };
 }
 
-function directoryChildren(dir: HarvestDirectory, options: FragmentOptions): FxpNode[] {
-  return [
-    ...dir.components.map((c) => componentNode(c, options)),
-    ...dir.directories.map((d) => node('Directory', { Id: d.id, Name: d.name }, directoryChildren(d, options))),
-  ];
+function directoryNode(dir: HarvestDirectory, sourceOf: SourceOf): FxpNode {
+  return {
+    // A getter: the builder asks for a folder's children when it reaches the folder, so its
+    // nodes are made just before they are written and are garbage right after. Made up front,
+    // the ~350,000 nodes of a 50,000-file tree all lived through the whole build, and the
+    // garbage collector kept copying them. (A bad value is then reported when the builder
+    // reaches its folder.)
+    get Directory() {
+      return directoryChildren(dir, sourceOf);
+    },
+    ':@': { '@_Id': attrValue('Id', dir.id, false), '@_Name': attrValue('Name', dir.name, false) },
+  };
+}
+
+function directoryChildren(dir: HarvestDirectory, sourceOf: SourceOf): FxpNode[] {
+  const children: FxpNode[] = [];
+  for (const c of dir.components) children.push(componentNode(c, sourceOf));
+  for (const d of dir.directories) children.push(directoryNode(d, sourceOf));
+  return children;
 }
 
 const builder = new XMLBuilder({
@@ -328,7 +392,7 @@ const builder = new XMLBuilder({
   format: true,
   indentBy: '  ',
   suppressEmptyNode: true,
-  processEntities: false, // attrs() escapes
+  processEntities: false, // attrValue() escapes
 });
 
 /** Serialises nodes as a UTF-8 XML document: 2-space indent, LF, trailing newline. */
@@ -346,9 +410,16 @@ export function buildXmlDocument(rootName: string, rootAttributes: Record<string
  * ComponentGroupRef pulls in both). fast-xml-parser escapes & < > " ' in attribute values.
  */
 export function renderFragment(model: HarvestModel, options: FragmentOptions = {}): string {
-  const refs = listComponents(model).map((c) => node('ComponentRef', { Id: c.id }));
   return buildXmlDocument('Wix', { xmlns: WIX3_NAMESPACE }, [
-    node('Fragment', {}, [node('DirectoryRef', { Id: model.dirRef }, directoryChildren(model.root, options))]),
-    node('Fragment', {}, [node('ComponentGroup', { Id: model.componentGroup }, refs)]),
+    node('Fragment', {}, [node('DirectoryRef', { Id: model.dirRef }, directoryChildren(model.root, sourceResolver(options)))]),
+    node('Fragment', {}, [
+      {
+        // Made when the builder gets here, like a Directory's children (see directoryNode).
+        get ComponentGroup() {
+          return listComponents(model).map((c): FxpNode => ({ ComponentRef: NO_CHILDREN, ':@': { '@_Id': attrValue('Id', c.id, false) } }));
+        },
+        ':@': { '@_Id': attrValue('Id', model.componentGroup, false) },
+      },
+    ]),
   ]);
 }

@@ -29,6 +29,15 @@ export interface CollectOptions {
 /** Ordinal comparison: the same order on every machine and locale. */
 export const comparePaths = compareOrdinal;
 
+/**
+ * path.join(dir, name) for a normalised absolute `dir` and a name readdir returned (no
+ * separator, never `.` or `..`), without join's normalising pass over the whole path: the walk
+ * makes one per payload entry.
+ */
+function childPath(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+}
+
 function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
@@ -71,10 +80,13 @@ export async function collectPayload(rootDir: string, options: CollectOptions = 
       problems.unreadable.push(`${rel || '.'}/ (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       return;
     }
+    // Each listing in name order: the walk then yields the entries nearly sorted, and the sort
+    // at the end (still needed: "a-b" sorts before "a/c") has little left to do.
+    dirents.sort((a, b) => comparePaths(a.name, b.name));
     if (dirents.length === 0 && rel !== '' && include(rel)) entries.push({ relativePath: rel, sourcePath: dir, kind: 'dir' });
     for (const d of dirents) {
       const childRel = rel ? `${rel}/${d.name}` : d.name;
-      const child = path.join(dir, d.name);
+      const child = childPath(dir, d.name);
       let isDir = d.isDirectory();
       let isFile = d.isFile();
       let real: string | undefined;
@@ -99,7 +111,7 @@ export async function collectPayload(rootDir: string, options: CollectOptions = 
       }
       if (isDir) {
         if (exclude(childRel)) continue;
-        const realChild = real ?? path.join(realDir, d.name);
+        const realChild = real ?? childPath(realDir, d.name);
         ancestors.add(realChild);
         walk(child, childRel, realChild, ancestors);
         ancestors.delete(realChild);
@@ -209,6 +221,24 @@ function allPaths(entries: readonly PayloadEntry[]): string[] {
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+/**
+ * Printable ASCII, at most MAX_NAME_LENGTH long, without a character any rule below looks for:
+ * the forbidden < > : " | ? * \ (and /, which no name holds), ! (binder variables) and $
+ * (preprocessor variables). Such a name is in every supported codepage and is its own NFC.
+ */
+const PLAIN_NAME = /^[^\u0000-\u001f\u007f-\uffff<>:"|?*\\/!$]{0,255}$/; // 255: MAX_NAME_LENGTH
+/** Every reserved device name starts like this (con, conin$, conout$, com1, ...). */
+const RESERVED_PREFIX = /^(?:con|prn|aux|nul|com|lpt)/i;
+
+/**
+ * True when no name rule can object to `name`. Most payload names pass this one test and skip
+ * the per-rule regexes, splits and normalisation (a third of checking a 50,000-file payload);
+ * the others go through every rule as usual.
+ */
+function isPlainName(name: string): boolean {
+  return PLAIN_NAME.test(name) && !name.endsWith('.') && !name.endsWith(' ') && !RESERVED_PREFIX.test(name);
+}
+
 /** Finds every name problem; `checkPayloadNames` turns them into one error. */
 export function findNameProblems(entries: readonly PayloadEntry[], options: NameCheckOptions = {}): NameProblem[] {
   const codepage = options.codepage ?? 1252;
@@ -216,24 +246,36 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
   const problems: NameProblem[] = [];
   const paths = allPaths(entries);
 
-  const byKey = new Map<string, string[]>();
+  // The first spelling of each key; the list of spellings only for keys spelled more than one
+  // way (a list per path was most of the allocations here).
+  const firstSpelling = new Map<string, string>();
+  const spellings = new Map<string, string[]>();
   for (const p of paths) {
     const key = p.normalize('NFC').toLowerCase(); // pathKey: `paths` are already normalised
-    const group = byKey.get(key);
+    const first = firstSpelling.get(key);
+    if (first === undefined) {
+      firstSpelling.set(key, p);
+      continue;
+    }
+    const group = spellings.get(key);
     if (group) group.push(p);
-    else byKey.set(key, [p]);
+    else spellings.set(key, [first, p]);
   }
-  for (const [key, group] of byKey) {
-    // Only report the shallowest clash: `Docs` vs `docs` implies their children clash too.
-    const parentKey = key.slice(0, Math.max(0, key.lastIndexOf('/')));
-    const parentClashes = parentKey !== '' && (byKey.get(parentKey)?.length ?? 0) > 1;
-    if (group.length > 1 && !parentClashes) {
-      problems.push({ rule: 'case-duplicate', path: group[0]!, detail: group.join(' <-> ') });
+  if (spellings.size > 0) {
+    for (const key of firstSpelling.keys()) {
+      // In the order the keys were first seen, as `paths` is sorted.
+      const group = spellings.get(key);
+      if (!group) continue;
+      // Only report the shallowest clash: `Docs` vs `docs` implies their children clash too.
+      const parentKey = key.slice(0, Math.max(0, key.lastIndexOf('/')));
+      const parentClashes = parentKey !== '' && spellings.has(parentKey);
+      if (!parentClashes) problems.push({ rule: 'case-duplicate', path: group[0]!, detail: group.join(' <-> ') });
     }
   }
 
   for (const p of paths) {
     const name = p.slice(p.lastIndexOf('/') + 1);
+    if (isPlainName(name)) continue;
     const nfc = name.normalize('NFC');
     if (RESERVED_BASE.test(name.split('.')[0]!.trimEnd())) problems.push({ rule: 'reserved-name', path: p });
     if (/[. ]$/.test(name)) problems.push({ rule: 'trailing-dot-or-space', path: p });
@@ -254,7 +296,8 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
     }
   }
 
-  const files = entries.filter((e) => e.kind === 'file').length;
+  let files = 0;
+  for (const entry of entries) if (entry.kind === 'file') files++;
   if (files > MAX_CABINET_FILES) {
     problems.push({ rule: 'too-many-files', path: '', detail: `${files} files` });
   }

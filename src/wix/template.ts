@@ -12,7 +12,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from './fxp.js';
 import { StageError } from '../errors.js';
 import { escapePreprocessor, escapeXml } from './escape.js';
 

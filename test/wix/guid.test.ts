@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   componentGuid,
+  componentGuidGenerator,
   isGuid,
   NAMESPACE_DNS,
   NAMESPACE_URL,
@@ -10,6 +11,7 @@ import {
   upgradeCodeFromName,
   upgradeCodeFromNameWarning,
   uuidV5,
+  uuidV5Generator,
   WINSHIP_UPGRADE_NAMESPACE,
 } from '../../src/wix/guid.js';
 import { UPGRADE_CODE } from '../fixtures/wix/support.js';
@@ -29,6 +31,21 @@ describe('uuidV5 (RFC 4122 name-based, SHA-1)', () => {
 
   it('accepts the namespace with braces and in lower case', () => {
     expect(uuidV5(`{${NAMESPACE_DNS.toLowerCase()}}`, 'python.org')).toBe('886313E1-3B8A-5372-9B90-0C9AEE199E5D');
+  });
+
+  // The generator hashes from a reused scratch buffer that grows for long names.
+  it.each([
+    ['x64|' + 'x'.repeat(5000), 'C0CFB3F0-CEBF-596D-9D3F-09EC41DAE7C5'],
+    ['arm64|' + '☃'.repeat(800) + '/😀.txt', '35A88EB5-A057-5E16-A998-B6D10238A7DE'],
+  ])('hashes long and multi-byte names whole (Python vector %#)', (name, expected) => {
+    const uuid = uuidV5Generator(UPGRADE_CODE);
+    expect(uuid('short')).toBe(uuidV5(UPGRADE_CODE, 'short'));
+    expect(uuid(name)).toBe(expected);
+    expect(uuid('short')).toBe(uuidV5(UPGRADE_CODE, 'short')); // nothing left over from the long name
+  });
+
+  it('prefixes every name with namePrefix', () => {
+    expect(uuidV5Generator(NAMESPACE_DNS, 'python')('.org')).toBe('886313E1-3B8A-5372-9B90-0C9AEE199E5D');
   });
 });
 
@@ -61,6 +78,12 @@ describe('componentGuid', () => {
   it('is uuid5(UpgradeCode, "arch|lower-cased path"), upper case, no braces', () => {
     expect(componentGuid(base)).toBe('80B2C6DC-5A45-5908-AAD8-A1C9485E2008');
     expect(componentGuid(base)).toMatch(GUID);
+  });
+
+  it('componentGuidGenerator takes the path key and gives the same GUIDs', () => {
+    const guidFor = componentGuidGenerator(UPGRADE_CODE, 'x64');
+    expect(guidFor('bin/app.exe')).toBe('80B2C6DC-5A45-5908-AAD8-A1C9485E2008');
+    expect(componentGuidGenerator(UPGRADE_CODE, 'x86')('bin/app.exe')).toBe(componentGuid({ ...base, arch: 'x86' }));
   });
 
   it('does not depend on case, separators or how the UpgradeCode is written', () => {

@@ -5,6 +5,7 @@ import {
   directoryId,
   fileId,
   hashedId,
+  idHash,
   isValidWixId,
   normaliseRelativePath,
   pathKey,
@@ -49,6 +50,11 @@ describe('derived Ids', () => {
     expect(fileId('bin/app.exe')).toBe('filF1F20946BD47D8601CD4B8F9A978220F');
     expect(componentId('bin/app.exe')).toBe('cmpF1F20946BD47D8601CD4B8F9A978220F');
     expect(directoryId('bin/app.exe')).toBe('dirF1F20946BD47D8601CD4B8F9A978220F');
+  });
+
+  it('hash the path as UTF-8 (golden, Python hashlib)', () => {
+    expect(idHash('ünïcode/☃.txt')).toBe('081EA55E23AEB3332FFC6E847F76BE97');
+    expect(idHash('😀/x')).toBe('B4918C7B4C709C31CBCF612F7E9788F7');
   });
 
   it('ignore case and separators noise', () => {

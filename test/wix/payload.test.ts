@@ -49,6 +49,11 @@ describe('checkPayloadNames', () => {
     expect(msg).not.toContain('ok.txt');
   });
 
+  it('tells reserved names from names that only start like one', () => {
+    const problems = findNameProblems(files('Con', 'aUx.tar.gz', 'LPT1 .log', 'COM² ', 'conin$', 'prnt.txt', 'lpt.txt', 'com0', 'console', 'Nully', 'auxiliary.txt'));
+    expect(problems.filter((p) => p.rule === 'reserved-name').map((p) => p.path)).toEqual(['COM² ', 'Con', 'LPT1 .log', 'aUx.tar.gz', 'conin$']);
+  });
+
   it('reports names ending in a dot or a space', () => {
     const msg = messageOf(() => checkPayloadNames(files('trailing./x.txt', 'space .txt ', 'ok.txt')));
     expect(msg).toContain('names ending in a dot or a space');
@@ -162,6 +167,11 @@ describe('collectPayload', () => {
       ['hello.exe', 'file'],
     ]);
     expect(entries[0]!.sourcePath).toBe(path.join(root, '.hidden'));
+  });
+
+  it('sorts by the whole path, not folder by folder ("a-b" < "a.txt" < "a/c" < "a0")', async () => {
+    await writeTree(dir, { 'a/c.txt': '', 'a-b.txt': '', 'a.txt': '', 'a0.txt': '', 'a b.txt': '', 'a/B/d': '', 'A.txt': '' });
+    expect((await collectPayload(dir)).map((e) => e.relativePath)).toEqual(['A.txt', 'a b.txt', 'a-b.txt', 'a.txt', 'a/B/d', 'a/c.txt', 'a0.txt']);
   });
 
   it('applies include and exclude globs (a folder pattern drops its tree)', async () => {
