@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { findConfig, loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { checkInputs, type SignedFileRecord } from '../sign/engine.js';
-import { makeSigningPlan, signConfig, signWithPlan, type SigningEnv } from '../stages/sign/plan.js';
+import { makeSigningPlan, signWithPlan } from '../stages/sign/plan.js';
+import { signConfig, type SigningEnv } from '../stages/sign/settings.js';
 import { ToolRunner } from '../tools/runner.js';
 
 export interface SignCommandOptions {

@@ -1,30 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../../config/schema.js';
-import type { Logger } from '../../context.js';
 import { StageError, UsageError } from '../../errors.js';
 import { BACKEND_CREDENTIALS, signFiles, type SignedFileRecord, type SigningBackend, type SigningCredential } from '../../sign/engine.js';
 import { displayServer } from '../../sign/failover.js';
 import { ServerLimiter } from '../../sign/rateLimit.js';
 import { makeSelfSignedCodeSigningCert } from '../../tools/openssl.js';
-import type { ToolRunner } from '../../tools/runner.js';
 import { selectTimestampServers } from '../../tsa/probe.js';
 import { timestampServers, urlSecrets } from '../../tsa/servers.js';
-
-type SignConfig = NonNullable<Config['sign']>;
-
-/** What signing needs from its caller: a release context, or `release sign` outside a release. */
-export interface SigningEnv {
-  config: Config;
-  runner: ToolRunner;
-  signal: AbortSignal;
-  logger: Logger;
-  options: { devCert: boolean; ioConcurrency: number };
-  env: NodeJS.ProcessEnv;
-  project(...parts: string[]): string;
-  warn(message: string): void;
-}
+import type { SignConfig, SigningEnv } from './settings.js';
 
 export interface SigningPlan {
   sign: SignConfig;
@@ -38,13 +22,6 @@ export interface SigningPlan {
   verify: { caFile?: string; tsaCaFile?: string };
   /** Shared by every file of the run: pacing per server and the memory of failing servers. */
   limiter: ServerLimiter;
-}
-
-/** sign: from release.yaml, or the defaults a --dev-cert run signs with. */
-export function signConfig(env: SigningEnv): SignConfig | undefined {
-  if (env.config.sign) return env.config.sign;
-  if (!env.options.devCert) return undefined;
-  return { disabled: false, backend: 'auto', certificate: { passwordEnv: 'WINSHIP_PFX_PASSWORD' }, artifacts: ['binary', 'msi', 'msix'], verify: {} };
 }
 
 export function chooseSigningBackend(configured: SignConfig['backend'], platform: NodeJS.Platform): SigningBackend {
