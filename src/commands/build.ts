@@ -1,5 +1,5 @@
 import type { CliIo } from '../cli.js';
-import { reportError } from '../report.js';
+import { redactError, reportError } from '../report.js';
 import { SUPPORTED_TARGETS } from '../config/schema.js';
 import { CancelledError, exitCodeOf, StageError, UsageError } from '../errors.js';
 import { pipeline } from '../pipeline.js';
@@ -65,6 +65,7 @@ export async function buildCommand(values: Record<string, unknown>, _pos: string
     failure = new CancelledError('interrupted: stopped every running command; dist/ keeps only complete files');
   }
   const ctx = outcome?.ctx;
+  if (failure !== undefined && ctx) redactError(failure, (text) => ctx.runner.redact(text));
   if (json) {
     const summary = {
       ok: failure === undefined,

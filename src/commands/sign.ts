@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { checkInputs, type SignedFileRecord } from '../sign/engine.js';
 import { makeSigningPlan, signWithPlan } from '../stages/sign/plan.js';
 import { signConfig, type SigningEnv } from '../stages/sign/settings.js';
+import { redactError } from '../report.js';
 import { ToolRunner } from '../tools/runner.js';
 
 export interface SignCommandOptions {
@@ -28,21 +29,28 @@ export async function signCommand(o: SignCommandOptions): Promise<{ records: Sig
   await checkInputs(files); // before probing servers: fail fast on a typo
   const { config, path } = await loadConfig(await findConfig(o.config, o.cwd));
   const warnings: string[] = [];
+  const runner = new ToolRunner({ dryRun: false, signal: o.signal });
+  const warn = (m: string) => {
+    const text = runner.redact(m);
+    warnings.push(text);
+    o.log.write(`warning: ${text}\n`);
+  };
   const env: SigningEnv = {
     config,
-    runner: new ToolRunner({ dryRun: false, signal: o.signal }),
+    runner,
     signal: o.signal,
-    logger: { info: (m) => o.log.write(`${m}\n`), warn: (m) => o.log.write(`warning: ${m}\n`) },
+    logger: { info: (m) => o.log.write(`${runner.redact(m)}\n`), warn },
     options: { devCert: o.devCert, ioConcurrency: o.concurrency ?? Math.max(8, availableParallelism()) },
     env: o.env,
     project: (...parts) => resolve(dirname(path), ...parts),
-    warn: (m) => {
-      warnings.push(m);
-      o.log.write(`warning: ${m}\n`);
-    },
+    warn,
   };
   const sign = signConfig(env);
   if (!sign) throw new UsageError(`${path} has no sign: section; add one (see README "Signing") or pass --dev-cert`);
-  const plan = await makeSigningPlan(env, sign);
-  return { records: await signWithPlan(env, plan, files), warnings };
+  try {
+    const plan = await makeSigningPlan(env, sign);
+    return { records: await signWithPlan(env, plan, files), warnings };
+  } catch (err) {
+    throw redactError(err, (text) => runner.redact(text));
+  }
 }

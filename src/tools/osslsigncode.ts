@@ -268,7 +268,7 @@ export function describeOsslsigncodeFailure(stdout: string, stderr: string): str
 // Password files
 
 /**
- * Run `use` with a file holding `secret` (no trailing newline), mode 0600 inside a new 0700
+ * Run `use` with a file holding `secret` and a newline, mode 0600 inside a new 0700
  * folder, and remove both afterwards. The folder is registered as a live temp, so an interrupted
  * run deletes it on exit too. The secret never goes into argv (visible in `ps`) or the
  * environment (visible in /proc/PID/environ to the same user). Register the secret with
@@ -280,7 +280,9 @@ export async function withPasswordFile<T>(secret: string, use: (file: string) =>
     // Not recursive: fail rather than reuse a folder someone else created at this name.
     await mkdir(dir, { mode: 0o700 });
     const file = path.join(dir, 'password');
-    await writeFile(file, secret, { mode: 0o600, flag: 'wx' });
+    // With a newline, which osslsigncode strips: it refuses an empty file, so without it an
+    // empty PFX password (openssl pkcs12 -passout pass:) could never be used.
+    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     return await use(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -333,11 +335,11 @@ export async function osslsigncodeSign(runner: ToolRunner, spec: OsslsigncodeSig
     });
   } catch (err) {
     if (err instanceof ToolFailedError && !err.timedOut) {
-      const reason = describeOsslsigncodeFailure(err.stdout, err.stderr);
+      const reason = describeOsslsigncodeFailure(err.raw.stdout, err.raw.stderr);
       throw new OsslsigncodeSignError(
         `osslsigncode could not sign ${spec.input}: ${reason}`,
         reason,
-        reachedTimestampServer(err.stdout),
+        reachedTimestampServer(err.raw.stdout),
         err.commandLine,
       );
     }
@@ -362,7 +364,9 @@ export async function osslsigncodeVerify(
   let stdout: string;
   let stderr: string;
   try {
-    ({ stdout, stderr } = await runner.run({
+    ({
+      raw: { stdout, stderr },
+    } = await runner.run({
       tool: osslsigncode,
       args: osslsigncodeVerifyArgs(spec),
       timeoutMs: options.timeoutMs,
@@ -373,8 +377,7 @@ export async function osslsigncodeVerify(
   } catch (err) {
     if (!(err instanceof ToolFailedError) || err.timedOut) throw err;
     exitCode = err.toolExitCode ?? -1;
-    stdout = err.stdout;
-    stderr = err.stderr;
+    ({ stdout, stderr } = err.raw);
   }
   return { report: parseOsslsigncodeVerify(stdout, stderr), exitCode, stdout, stderr };
 }

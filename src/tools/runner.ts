@@ -38,8 +38,15 @@ export interface RunSpec {
 
 export interface RunResult {
   exitCode: number;
+  /** Output with the run's secrets replaced by ***: safe to show. */
   stdout: string;
   stderr: string;
+  /**
+   * The output as the tool wrote it, for parsers only: redaction is a substring replace, so a
+   * short secret such as "256" would turn "sha256" into "sha***" and change what a parser reads.
+   * Never put it in a message as it is.
+   */
+  raw: { stdout: string; stderr: string };
   durationMs: number;
   dryRun: boolean;
 }
@@ -53,8 +60,18 @@ export class ToolFailedError extends StageError {
     readonly stdout: string,
     readonly stderr: string,
     readonly timedOut = false,
+    raw: { stdout: string; stderr: string } = { stdout, stderr },
   ) {
     super(message, [stderr.trim(), stdout.trim()].filter(Boolean).join('\n'));
+    this.#raw = raw;
+  }
+
+  // A private field: never enumerated, so never serialised with the error.
+  readonly #raw: { stdout: string; stderr: string };
+
+  /** Unredacted output, for parsers only (see RunResult.raw). */
+  get raw(): { stdout: string; stderr: string } {
+    return this.#raw;
   }
 }
 
@@ -99,13 +116,17 @@ export class ToolRunner {
   }
 
   commandLine(spec: RunSpec): string {
-    return this.redact(formatCommand([spec.tool.command, ...spec.args], spec.env ?? {}), spec.secrets);
+    // Each value is redacted before it is quoted: quoting rewrites a ' inside a secret, which
+    // would then no longer match.
+    const hide = (value: string) => this.redact(value, spec.secrets);
+    const env = Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, hide(v)]));
+    return formatCommand([spec.tool.command, ...spec.args].map(hide), env);
   }
 
   async run(spec: RunSpec): Promise<RunResult> {
     const line = this.commandLine(spec);
     if (!spec.readOnly) this.options.onCommand?.(line, spec);
-    if (this.options.dryRun && !spec.readOnly) return { exitCode: 0, stdout: '', stderr: '', durationMs: 0, dryRun: true };
+    if (this.options.dryRun && !spec.readOnly) return { exitCode: 0, stdout: '', stderr: '', raw: { stdout: '', stderr: '' }, durationMs: 0, dryRun: true };
 
     const signals = [this.options.signal, spec.signal].filter((s): s is AbortSignal => !!s);
     if (signals.some((s) => s.aborted)) throw new CancelledError();
@@ -142,8 +163,9 @@ export class ToolRunner {
     try {
       const result = await child;
       const durationMs = performance.now() - started;
-      const stdout = this.redact(String(result.stdout ?? ''), spec.secrets);
-      const stderr = this.redact(String(result.stderr ?? ''), spec.secrets);
+      const raw = { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+      const stdout = this.redact(raw.stdout, spec.secrets);
+      const stderr = this.redact(raw.stderr, spec.secrets);
       if (cancelled) throw new CancelledError(`${spec.tool.name} was stopped: run cancelled`);
       if ((result as { code?: string }).code === 'ENOENT') {
         throw new MissingToolError(spec.tool.name, spec.tool.install);
@@ -156,6 +178,7 @@ export class ToolRunner {
           stdout,
           stderr,
           true,
+          raw,
         );
       }
       const exitCode = result.exitCode ?? -1;
@@ -167,9 +190,11 @@ export class ToolRunner {
           result.exitCode,
           stdout,
           stderr,
+          false,
+          raw,
         );
       }
-      return { exitCode, stdout, stderr, durationMs, dryRun: false };
+      return { exitCode, stdout, stderr, raw, durationMs, dryRun: false };
     } finally {
       clearTimeout(timer);
       for (const s of signals) s.removeEventListener('abort', onAbort);

@@ -269,11 +269,11 @@ export async function signtoolSign(runner: ToolRunner, spec: SigntoolSignSpec, o
       input: '',
     });
     if (result.dryRun) return;
-    output = `${result.stdout}\n${result.stderr}`;
+    output = `${result.raw.stdout}\n${result.raw.stderr}`;
     exitCode = result.exitCode;
   } catch (err) {
     if (!(err instanceof ToolFailedError) || err.timedOut) throw err;
-    output = `${err.stdout}\n${err.stderr}`;
+    output = `${err.raw.stdout}\n${err.raw.stderr}`;
     exitCode = err.toolExitCode;
     commandLine = err.commandLine;
   }
@@ -301,11 +301,11 @@ export async function signtoolVerify(runner: ToolRunner, file: string, options: 
       subject: options.subject ?? path.basename(file),
       input: '',
     });
-    const output = `${result.stdout}\n${result.stderr}`;
+    const output = `${result.raw.stdout}\n${result.raw.stderr}`;
     return { report: parseSigntoolVerify(output), exitCode: result.exitCode, output };
   } catch (err) {
     if (!(err instanceof ToolFailedError) || err.timedOut) throw err;
-    const output = `${err.stdout}\n${err.stderr}`;
+    const output = `${err.raw.stdout}\n${err.raw.stderr}`;
     return { report: parseSigntoolVerify(output), exitCode: err.toolExitCode ?? -1, output };
   }
 }

@@ -4,6 +4,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissingToolError, UsageError } from '../../src/errors.js';
 import { attemptDeadlineMs, signFiles, type SignFilesOptions, type SignedFileRecord } from '../../src/sign/engine.js';
@@ -126,6 +127,16 @@ describe('signFiles with osslsigncode', () => {
     // Nothing left behind: no temp siblings, no extracted signatures.
     expect((await readdir(path.dirname(file!))).sort()).toEqual(['app-0.exe']);
     expect(c.logs.filter((l) => l.startsWith('signed '))).toHaveLength(2);
+  });
+
+  it('signs with a PFX that has an empty password', async () => {
+    const pfx = path.join(dir, 'empty-password.pfx');
+    await execa('openssl', ['pkcs12', '-export', '-in', pki.codeSigning.certPath, '-inkey', pki.codeSigning.keyPath, '-passout', 'pass:', '-out', pfx]);
+    const c = capture();
+    const [file] = await copies(exe, 1);
+    const records = await signFiles(opts(c, [file!], [fleet.url('healthy')], { credential: { kind: 'pkcs12', pfx, password: '' } }));
+    expectRecord(records[0]!, file!, fleet.url('healthy'));
+    expect(shippingProblems(await independentVerify(file!))).toEqual([]);
   });
 
   it('a hanging first server: finishes within the timeout plus margin, signed by the healthy one', async () => {

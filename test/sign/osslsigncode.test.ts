@@ -280,14 +280,14 @@ describe('sign failures, from recorded osslsigncode 2.9 output', () => {
 });
 
 describe('withPasswordFile', () => {
-  it('0600 file in a private 0700 folder, secret without newline, removed afterwards', async () => {
+  it('0600 file in a private 0700 folder, secret plus a newline (osslsigncode strips it), removed afterwards', async () => {
     let seen = '';
     const result = await withPasswordFile('s3cr3t pass', async (file) => {
       seen = file;
       expect(path.dirname(path.dirname(file))).toBe(os.tmpdir());
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);
-      expect(await readFile(file, 'utf8')).toBe('s3cr3t pass');
+      expect(await readFile(file, 'utf8')).toBe('s3cr3t pass\n');
       expect(await readdir(path.dirname(file))).toEqual(['password']);
       return 42;
     });

@@ -78,6 +78,14 @@ describe('the PFX password stays out of printed command lines', () => {
     expect(printed[0]).toContain("/p '***'");
     expect(printed[0]).not.toContain('Pa$$w0rd-very-secret');
   });
+
+  it('also when the password holds a quote, which shell quoting rewrites', async () => {
+    const printed: string[] = [];
+    const runner = new ToolRunner({ dryRun: true, signal: new AbortController().signal, onCommand: (line) => printed.push(line) });
+    await signtoolSign(runner, { ...base, credential: { kind: 'pfx', pfx: 'cs.pfx', password: "it's-secret" }, timestampUrl: 'http://ts' }, { timeoutMs: 1000 });
+    expect(printed[0]).toContain("/p '***'");
+    expect(printed[0]).not.toContain('secret');
+  });
 });
 
 describe('parseSigntoolVerify on recorded output', () => {

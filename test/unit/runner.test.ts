@@ -40,8 +40,13 @@ describe('ToolRunner', () => {
     const r = runner({ secrets: [secret], onCommand: (l) => lines.push(l) });
     const err = (await r.run({ tool: sh, args: ['-c', `echo "pw=${secret}" >&2; exit 3`, secret] }).catch((e: unknown) => e)) as ToolFailedError;
     expect(err.toolExitCode).toBe(3);
-    for (const text of [err.message, err.stderr, err.details ?? '', ...lines]) expect(text).not.toContain(secret);
+    for (const text of [err.message, err.stderr, err.details ?? '', ...lines, JSON.stringify(err)]) expect(text).not.toContain(secret);
     expect(err.stderr).toContain('pw=***');
+    // Parsers read what the tool wrote: a short secret must not rewrite "sha256" as "sha***".
+    expect(err.raw.stderr).toBe(`pw=${secret}\n`);
+    const ok = await runner({ secrets: ['256'] }).run({ tool: sh, args: ['-c', 'echo Message digest algorithm: SHA256'] });
+    expect(ok.stdout).toBe('Message digest algorithm: SHA***\n');
+    expect(ok.raw.stdout).toBe('Message digest algorithm: SHA256\n');
   });
 
   it('keeps scrubbed variables (secrets) out of the child environment', async () => {
