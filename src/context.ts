@@ -59,7 +59,7 @@ export class ReleaseContext {
   }
 
   get distDir(): string {
-    return join(this.projectDir, this.config.dist);
+    return resolve(this.projectDir, this.config.dist); // an absolute dist: stays absolute
   }
 
   /** A path inside dist/. */

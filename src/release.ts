@@ -1,11 +1,11 @@
 import { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } from 'listr2';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { findConfig, loadConfig } from './config/load.js';
 import { SUPPORTED_TARGETS, type Target } from './config/schema.js';
 import { ReleaseContext, type Logger, type ReleaseInfo } from './context.js';
-import { DIST_MARKER } from './names.js';
+import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from './names.js';
 import { pipeline } from './pipeline.js';
 import type { Stage } from './stage.js';
 import { readGitFacts } from './tools/git.js';
@@ -51,18 +51,48 @@ export interface BuildOutcome {
   error?: unknown;
 }
 
-/** Stages the user left out with --skip/--only, with the reason shown for each. */
+/**
+ * Stages the user left out with --skip/--only, with the reason shown for each. A stage whose
+ * `needs` are left out is left out too (it would write zips without binaries, or checksums and
+ * artifacts.json over a part of dist/); naming it in --only is then a usage error.
+ */
 export function selectStages(all: readonly Stage[], skip: readonly string[], only: readonly string[]): Map<Stage, string> {
   const ids = all.map((s) => s.id);
   for (const id of [...skip, ...only]) {
     if (!ids.includes(id)) throw new UsageError(`unknown stage "${id}" (stages: ${ids.join(', ')})`);
   }
   const skipped = new Map<Stage, string>();
+  const skippedIds = new Set<string>();
   for (const s of all) {
-    if (skip.includes(s.id)) skipped.set(s, '--skip');
-    else if (only.length && !only.includes(s.id)) skipped.set(s, 'not in --only');
+    let reason: string | undefined;
+    if (skip.includes(s.id)) reason = '--skip';
+    else if (only.length && !only.includes(s.id)) reason = 'not in --only';
+    else {
+      const missing = (s.needs ?? []).filter((n) => skippedIds.has(n));
+      if (missing.length && only.includes(s.id)) {
+        throw new UsageError(
+          `--only ${s.id} needs ${missing.join(', ')} in the same run (stages hand their files over in memory): add --only ${missing.join(' --only ')}`,
+        );
+      }
+      if (missing.length) reason = `needs ${missing.join(', ')}, which this run leaves out`;
+    }
+    if (reason) {
+      skipped.set(s, reason);
+      skippedIds.add(s.id);
+    }
   }
   return skipped;
+}
+
+/**
+ * Before a run rewrites dist/, drop the manifests of the previous one: binaries keep their
+ * paths from version to version, so an old checksums file or artifacts.json would describe
+ * files this run replaces, and a failed run would leave them lying.
+ */
+export async function retireManifests(distDir: string, projectName: string): Promise<void> {
+  const names = await readdir(distDir).catch(() => [] as string[]);
+  const stale = names.filter((n) => n === ARTIFACTS_JSON || n === METADATA_JSON || (n.startsWith(`${projectName}_`) && n.endsWith('_checksums.txt')));
+  await Promise.all(stale.map((n) => rm(join(distDir, n), { force: true })));
 }
 
 export function parseTargets(list: readonly string[] | undefined): Target[] | undefined {
@@ -77,8 +107,17 @@ export function parseTargets(list: readonly string[] | undefined): Target[] | un
 }
 
 /** The release facts every stage shares: version, commit and the one date a release may use. */
-export async function readReleaseInfo(runner: ToolRunner, projectDir: string, env: NodeJS.ProcessEnv, flagVersion: string | undefined, configVersion: string | undefined): Promise<ReleaseInfo> {
-  const git = await readGitFacts(runner, projectDir);
+export async function readReleaseInfo(
+  runner: ToolRunner,
+  projectDir: string,
+  env: NodeJS.ProcessEnv,
+  flagVersion: string | undefined,
+  configVersion: string | undefined,
+  distDir?: string,
+): Promise<ReleaseInfo> {
+  // Our own output is not a change to the sources.
+  const dist = distDir === undefined ? undefined : relative(projectDir, distDir);
+  const git = await readGitFacts(runner, projectDir, dist && !dist.startsWith('..') && !isAbsolute(dist) ? [dist] : []);
   const sde = env.SOURCE_DATE_EPOCH;
   if (sde !== undefined && !/^\d+$/.test(sde)) throw new UsageError(`SOURCE_DATE_EPOCH="${sde}" is not a number of seconds since 1970`);
   const epoch = sde !== undefined ? Number(sde) : git?.commitEpoch;
@@ -159,12 +198,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
     warn: (m) => write(opts.log, `warning: ${runner.redact(m)}`),
   };
 
-  const release = await readReleaseInfo(runner, projectDir, opts.env, opts.version, config.version);
+  const release = await readReleaseInfo(runner, projectDir, opts.env, opts.version, config.version, resolve(projectDir, config.dist));
   const ctx = new ReleaseContext(config, configPath, projectDir, release, { dryRun: opts.dryRun, concurrency, ioConcurrency: opts.dryRun ? 1 : (opts.ioConcurrency ?? Math.max(8, concurrency)), targets, json: opts.json, devCert: opts.devCert }, runner, opts.signal, logger, opts.env);
   if (release.snapshot) ctx.warn(`no release tag on HEAD and no version given: building snapshot ${release.version}`);
   if (release.dirty) ctx.warn('the git work tree has uncommitted changes: the release will not match its commit');
   if (!opts.dryRun) await claimDist(ctx.distDir, opts.clean);
 
+  let retired = false;
   const listr = new Listr(
     pipeline.map((stage) => ({
       title: stage.title,
@@ -177,6 +217,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
       task: async () => {
         const started = performance.now();
         try {
+          if (!opts.dryRun && stage.writesDist !== false && !retired) {
+            retired = true;
+            await retireManifests(ctx.distDir, config.project.name);
+          }
           await stage.run(ctx);
         } finally {
           timings.push({ stage: stage.id, title: stage.title, ms: Math.round(performance.now() - started) });

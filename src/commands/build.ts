@@ -31,7 +31,11 @@ Exit codes: 0 ok, 1 a stage failed, 2 usage or configuration error, 130 interrup
 }
 
 
-export async function buildCommand(values: Record<string, unknown>, _pos: string[], io: CliIo): Promise<number> {
+export async function buildCommand(values: Record<string, unknown>, positionals: string[], io: CliIo): Promise<number> {
+  if (positionals.length > 0) {
+    // "--skip sign msi" would otherwise build the MSI the user meant to skip.
+    throw new UsageError(`release build takes no arguments, got ${positionals.map((p) => `"${p}"`).join(' ')}; repeat the flag for each value (--skip sign --skip msi)`);
+  }
   const json = values.json === true;
   // stdout carries only what a script reads: the JSON summary, or the dry-run listing.
   const log = json || values['dry-run'] === true ? io.stderr : io.stdout;

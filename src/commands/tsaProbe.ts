@@ -12,9 +12,13 @@ export interface TsaProbeOptions {
   signal: AbortSignal;
 }
 
-/** Servers to probe: --server flags, else timestamp.servers of release.yaml, else the public defaults. */
+/**
+ * Servers to probe: --server flags, else timestamp.servers of release.yaml, else the public
+ * defaults. With --server flags, release.yaml is read only when --config names it: probing a
+ * server must not depend on the project's config being valid.
+ */
 async function serversToProbe(o: TsaProbeOptions): Promise<{ urls: string[]; timeoutMs: number }> {
-  const path = locateConfig(o.config, o.cwd);
+  const path = o.servers.length && !o.config ? undefined : locateConfig(o.config, o.cwd);
   const timestamp = path ? (await loadConfig(path)).config.timestamp : undefined;
   const urls = o.servers.length ? o.servers : timestamp ? timestampServers(timestamp).map((s) => s.url) : DEFAULT_TIMESTAMP_SERVERS;
   return { urls, timeoutMs: (o.timeoutSeconds ?? timestamp?.timeoutSeconds ?? 15) * 1000 };

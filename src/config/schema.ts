@@ -48,7 +48,8 @@ const build = z
     flags: z
       .array(z.string())
       .default([])
-      .refine((flags) => !flags.some((f) => RESERVED_FLAGS.includes(f.split('=')[0]!)), {
+      // go accepts -flag and --flag alike, so compare without the dashes.
+      .refine((flags) => !flags.some((f) => RESERVED_FLAGS.includes(`-${f.split('=')[0]!.replace(/^-+/, '')}`)), {
         error: `must not contain ${RESERVED_FLAGS.join(', ')}: winship sets them (use ldflags, tags, buildvcs)`,
       }),
     tags: z.array(z.string().regex(/^[A-Za-z0-9_.]+$/, 'a build tag is letters, digits, "_" or "."')).default([]),
@@ -173,10 +174,14 @@ const sign = z
     artifacts: z.array(z.enum(SIGNABLE, { error: supported('artifact kind to sign', SIGNABLE) })).default(['binary', 'msi', 'msix']),
     verify: z
       .strictObject({
-        caFile: z.string().optional().describe('PEM roots the signing chain must reach (default: the chain that came with the certificate, then the system store).'),
-        tsaCaFile: z.string().optional().describe('PEM roots for timestamp tokens (default: caFile).'),
+        caFile: z.string().optional().describe('PEM roots the signing chain must reach (default: the system trust store).'),
+        tsaCaFile: z.string().optional().describe('PEM roots the timestamp tokens must reach (default: the system trust store, where the public TSAs chain to; not caFile).'),
+        onlineRevocation: z
+          .boolean()
+          .default(false)
+          .describe('Fetch the CRLs named in the certificates while verifying (osslsigncode). Off by default: a CI machine without egress, or a slow CRL server, would fail the release although the signature is good.'),
       })
-      .default({}),
+      .default({ onlineRevocation: false }),
   })
   .describe('Authenticode signing; every signature is verified, with its timestamp, before release.');
 

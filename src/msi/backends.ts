@@ -16,6 +16,8 @@ export interface MsiFeatures {
   addToPath: boolean;
   license: boolean;
   ui: boolean;
+  /** A registry value of type expandable (REG_EXPAND_SZ). */
+  expandableRegistry: boolean;
 }
 
 export interface BackendBuild {
@@ -68,6 +70,8 @@ export const wixlBackend: MsiBackend = {
     if (f.addToPath && !versionAtLeast(version, [0, 105])) problems.push(`addToPath: ${v} has no Environment element (added in wixl 0.105) and would abort; ${ON_WINDOWS}, or upgrade msitools`);
     if (f.license) problems.push(`license: ${v} cannot show a license (no WixVariable/UI support); ${ON_WINDOWS}, or drop msi.license`);
     if (f.ui) problems.push(`ui: ${v} has no WiX UI dialogs; ${ON_WINDOWS}, or set msi.ui: false`);
+    // Measured on 0.101: it drops the #% prefix, so the value lands as a plain REG_SZ.
+    if (f.expandableRegistry) problems.push(`registry type expandable: ${v} writes it as a plain string (REG_SZ), so %VARS% would never expand; ${ON_WINDOWS}, or use type string`);
     return problems;
   },
   async build(runner, b) {

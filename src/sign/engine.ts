@@ -79,7 +79,7 @@ export interface SignFilesOptions {
    */
   concurrency: number;
   /** Trust anchors for verification (default: the verifier's own, e.g. the system CA bundle). */
-  verify: { caFile?: string; tsaCaFile?: string };
+  verify: { caFile?: string; tsaCaFile?: string; onlineRevocation?: boolean };
   signal: AbortSignal;
   log?: (line: string) => void;
   /** Most requests open at once on one server (default 3; see src/sign/rateLimit.ts). */
@@ -268,6 +268,7 @@ function osslsigncodeBackend(options: SignFilesOptions, credential: Osslsigncode
           input: file,
           ...(options.verify.caFile !== undefined ? { caFile: options.verify.caFile } : {}),
           ...(options.verify.tsaCaFile !== undefined ? { tsaCaFile: options.verify.tsaCaFile } : {}),
+          ...(options.verify.onlineRevocation ? { onlineRevocation: true } : {}),
         },
         { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(file) },
       );

@@ -11,6 +11,7 @@ import { collectProjectFiles } from '../projectFiles.js';
 export const archives: Stage = {
   id: 'archive',
   title: 'Create archives',
+  needs: ['build'],
   skip: (ctx) => (ctx.config.archives.disabled ? 'archives.disabled is set' : false),
   async run(ctx) {
     const extra: ZipEntry[] = (await collectProjectFiles(ctx, ctx.config.archives.files, 'archives.files')).map((f) => ({ ...f, mode: 0o644 }));

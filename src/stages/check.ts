@@ -11,6 +11,7 @@ import { checkGoVersion, goModVendorTo, goModVerify, goPackageName, goVersion, m
 export const check: Stage = {
   id: 'check',
   title: 'Check toolchain and sources',
+  writesDist: false,
   skip: (ctx) => (ctx.config.builds.every((b) => ctx.targetsOf(b).length === 0) ? 'no targets selected' : false),
   async run(ctx) {
     const version = await goVersion(ctx.runner, ctx.projectDir);

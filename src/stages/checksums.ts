@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../util/fs.js';
 export const checksums: Stage = {
   id: 'checksum',
   title: 'Write checksums',
+  needs: ['build'],
   skip: (ctx) => (ctx.artifacts.all().length === 0 ? 'no release files' : false),
   async run(ctx) {
     const files = ctx.artifacts.filter((a) => a.kind !== 'checksums');

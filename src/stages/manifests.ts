@@ -42,6 +42,7 @@ export function metadataDocument(ctx: ReleaseContext) {
 export const manifests: Stage = {
   id: 'manifest',
   title: 'Write artifacts.json and metadata.json',
+  needs: ['build'],
   async run(ctx) {
     if (ctx.runner.dryRun) {
       ctx.logger.info(`# write ${ctx.dist(ARTIFACTS_JSON)} and ${ctx.dist(METADATA_JSON)}`);

@@ -49,7 +49,12 @@ export function msiArches(ctx: ReleaseContext, cfg: MsiConfig): GoArch[] {
 function checkBackend(backend: MsiBackend, version: string | undefined, cfg: MsiConfig, arches: GoArch[]): void {
   const problems = [
     ...new Set(
-      arches.flatMap((a) => backend.unsupported({ arch: wixArchOf(a), addToPath: cfg.addToPath, license: cfg.license !== undefined, ui: cfg.ui }, version)),
+      arches.flatMap((a) =>
+        backend.unsupported(
+          { arch: wixArchOf(a), addToPath: cfg.addToPath, license: cfg.license !== undefined, ui: cfg.ui, expandableRegistry: cfg.registry.some((r) => r.type === 'expandable') },
+          version,
+        ),
+      ),
     ),
   ];
   if (problems.length) {
@@ -61,6 +66,7 @@ function checkBackend(backend: MsiBackend, version: string | undefined, cfg: Msi
 export const msi: Stage = {
   id: 'msi',
   title: 'Build MSI packages',
+  needs: ['build'],
   skip: (ctx) => (!ctx.config.msi ? 'no msi: section in release.yaml' : ctx.config.msi.disabled ? 'msi.disabled is set' : false),
   async run(ctx) {
     const cfg = ctx.config.msi!;

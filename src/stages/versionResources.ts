@@ -29,6 +29,7 @@ export function versionResourceInfo(ctx: ReleaseContext, build: BuildConfig): Om
 export const versionResources: Stage = {
   id: 'resources',
   title: 'Embed version resources',
+  needs: ['build'],
   skip: (ctx) => (ctx.config.builds.every((b) => b.resources.disabled) ? 'resources disabled for every build' : false),
   async run(ctx) {
     const builds = ctx.config.builds.map((build, index) => ({ build, index })).filter(({ build }) => !build.resources.disabled);

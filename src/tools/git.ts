@@ -13,8 +13,11 @@ export interface GitFacts {
   dirty: boolean;
 }
 
-/** Read-only facts about HEAD. Undefined when `dir` is not inside a git work tree. */
-export async function readGitFacts(runner: ToolRunner, dir: string): Promise<GitFacts | undefined> {
+/**
+ * Read-only facts about HEAD. Undefined when `dir` is not inside a git work tree. `ignore`:
+ * paths relative to `dir` (our dist/) whose changes do not make the tree dirty.
+ */
+export async function readGitFacts(runner: ToolRunner, dir: string, ignore: readonly string[] = []): Promise<GitFacts | undefined> {
   const q = async (...args: string[]) =>
     (await runner.run({ tool: git, args, cwd: dir, timeoutMs: 30_000, readOnly: true })).stdout.trim();
   try {
@@ -29,7 +32,8 @@ export async function readGitFacts(runner: ToolRunner, dir: string): Promise<Git
   const [pointing, merged, status] = await Promise.all([
     q('tag', '--points-at', 'HEAD'),
     q('tag', '--merged', 'HEAD', '--list', 'v*').catch(() => ''), // only for the snapshot's base
-    q('status', '--porcelain', '--untracked-files=no'),
+    // Untracked files count (not ignored ones): go build compiles an untracked .go file in.
+    q('status', '--porcelain', '--', '.', ...ignore.map((p) => `:(exclude)${p}`)),
   ]);
   const exactTags = pointing.split('\n').filter(isReleaseTag);
   const previousTag = highestTag(merged.split('\n'));

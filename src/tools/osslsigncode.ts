@@ -109,6 +109,13 @@ export interface OsslsigncodeVerifySpec {
   caFile?: string;
   /** Trusted roots for the TSA (-TSA-CAfile); osslsigncode's default is the system bundle. */
   tsaCaFile?: string;
+  /**
+   * Let osslsigncode download and check the CRLs that the certificates name. Off unless asked
+   * for (-ignore-crl): every commercial certificate names one, and a CI runner without egress
+   * (or a CRL server that hangs) would fail a good signature, inside a timestamp server's time
+   * budget. (-ignore-cdp is not enough: it skips the download but still demands a CRL.)
+   */
+  onlineRevocation?: boolean;
 }
 
 export function osslsigncodeVerifyArgs(spec: OsslsigncodeVerifySpec): string[] {
@@ -116,6 +123,7 @@ export function osslsigncodeVerifyArgs(spec: OsslsigncodeVerifySpec): string[] {
     'verify',
     ...(spec.caFile !== undefined ? ['-CAfile', spec.caFile] : []),
     ...(spec.tsaCaFile !== undefined ? ['-TSA-CAfile', spec.tsaCaFile] : []),
+    ...(spec.onlineRevocation ? [] : ['-ignore-crl']),
     '-in',
     spec.input,
   ];

@@ -24,6 +24,8 @@ export function wixBuildArgs(opts: {
     '-ext', 'WixToolset.Util.wixext',
     ...(opts.ui ? ['-ext', 'WixToolset.UI.wixext'] : []),
     '-culture', opts.culture ?? 'en-us',
+    // No .wixpdb beside the output: it would be left in dist/ under our temp name (light: -spdb).
+    '-pdbtype', 'none',
     '-o', opts.output,
     ...opts.sources,
   ];

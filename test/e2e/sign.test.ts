@@ -53,6 +53,7 @@ sign:
   description: Goapp
   verify:
     caFile: ${pki.rootBundlePath}
+    tsaCaFile: ${pki.rootBundlePath}
 timestamp:
   servers:
 ${servers.map((s) => `    - ${s}`).join('\n')}
@@ -218,7 +219,12 @@ describe('release tsa probe', () => {
     ]);
     expect(out.order).toEqual([fleet.url('fast'), fleet.url('slow')]);
     expect(out.servers.find((s: { url: string }) => s.url === fleet.url('fast')).tsaSubject).toBe(pki.tsa.subject);
-    const table = await runRelease(['tsa', 'probe', '--timeout', '2', '--server', fleet.url('fast'), '--server', fleet.url('http500')], { cwd: work });
+    // --server does not need the folder's release.yaml, even a broken one.
+    const broken = join(work, 'broken-config');
+    await mkdir(broken, { recursive: true });
+    await writeFile(join(broken, 'release.yaml'), 'project: [not, a, mapping]\n');
+    const table = await runRelease(['tsa', 'probe', '--timeout', '2', '--server', fleet.url('fast'), '--server', fleet.url('http500')], { cwd: broken });
+    expect(table.exitCode, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/FAILED \(http-status\)/);
     expect(table.stdout).toContain(`1. ${fleet.url('fast')}`);
   });

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -92,15 +92,50 @@ describe('release CLI', () => {
     expect(existsSync(join(dir, 'dist', 'small_windows_arm64', 'small.exe'))).toBe(false);
   });
 
-  it('a failed run leaves the previous artifacts.json untouched', async () => {
+  it('a failed run leaves no manifest that could lie about dist/, and no half-written file', async () => {
     const dir = await smallProject('rerun');
     const ok = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: dir });
     expect(ok.exitCode, ok.stderr).toBe(0);
-    const before = await readFile(join(dir, 'dist', 'artifacts.json'), 'utf8');
+    const before = (await readdir(join(dir, 'dist'))).sort();
+    expect(before).toEqual(expect.arrayContaining(['artifacts.json', 'metadata.json']));
+    expect(before.some((n) => n.endsWith('_checksums.txt'))).toBe(true);
     await writeFile(join(dir, 'main.go'), 'package main\n\nfunc main() { nope }\n');
     const bad = await runRelease(['build', '--targets', 'windows/amd64', '--version', '0.5.0'], { cwd: dir });
     expect(bad.exitCode).toBe(1);
-    expect(await readFile(join(dir, 'dist', 'artifacts.json'), 'utf8')).toBe(before);
+    // Binaries keep their paths across versions, so the old lists would describe files a run may
+    // have replaced: they go when the run starts writing. Everything else is as it was.
+    const after = (await readdir(join(dir, 'dist'))).sort();
+    expect(after).toEqual(before.filter((n) => n !== 'artifacts.json' && n !== 'metadata.json' && !n.endsWith('_checksums.txt')));
+  });
+
+  it('an untracked source file makes the tree dirty; our own dist/ does not', async () => {
+    const dir = await smallProject('untracked');
+    const clean = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: dir });
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    const again = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: dir }); // dist/ now exists, untracked
+    expect(again.stderr + again.stdout).not.toContain('uncommitted changes');
+    expect(JSON.parse(await readFile(join(dir, 'dist', 'metadata.json'), 'utf8')).dirty).toBe(false);
+    await writeFile(join(dir, 'extra.go'), 'package main\n\nfunc init() { version = "changed" }\n');
+    const dirty = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: dir });
+    expect(dirty.exitCode, dirty.stderr).toBe(0);
+    expect(dirty.stderr + dirty.stdout).toContain('the git work tree has uncommitted changes');
+    expect(JSON.parse(await readFile(join(dir, 'dist', 'metadata.json'), 'utf8')).dirty).toBe(true);
+  });
+
+  it('--skip/--only never package or list a part of the release', async () => {
+    const dir = await smallProject('only');
+    const only = await runRelease(['build', '--only', 'archive', '--only', 'checksum'], { cwd: dir });
+    expect(only.exitCode).toBe(2);
+    expect(only.stderr).toContain('--only archive needs build in the same run');
+    const skip = await runRelease(['build', '--skip', 'build', '--json'], { cwd: dir });
+    expect(skip.exitCode, skip.stderr).toBe(0);
+    const timings = JSON.parse(skip.stdout).timings as Array<{ stage: string; skipped?: string }>;
+    expect(timings.find((t) => t.stage === 'archive')?.skipped).toBe('needs build, which this run leaves out');
+    expect(timings.find((t) => t.stage === 'manifest')?.skipped).toBe('needs build, which this run leaves out');
+    expect(await readdir(join(dir, 'dist')).catch(() => [])).not.toContain('artifacts.json');
+    const extra = await runRelease(['build', '--skip', 'sign', 'msi'], { cwd: dir });
+    expect(extra.exitCode).toBe(2);
+    expect(extra.stderr).toContain('release build takes no arguments, got "msi"');
   });
 
   it('config errors exit 2 with file:line:col and the key path', async () => {

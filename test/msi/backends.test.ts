@@ -3,7 +3,7 @@ import { BACKENDS, chooseBackend } from '../../src/msi/backends.js';
 import { parseWix3Banner } from '../../src/tools/wix3.js';
 import { parseWixVersion } from '../../src/tools/wix.js';
 
-const base = { arch: 'x64' as const, addToPath: false, license: false, ui: false };
+const base = { arch: 'x64' as const, addToPath: false, license: false, ui: false, expandableRegistry: false };
 
 describe('MSI backend selection and capabilities', () => {
   it('auto picks wixl off Windows, wix then wix3 on Windows, and says how to install WiX', () => {
@@ -19,6 +19,8 @@ describe('MSI backend selection and capabilities', () => {
     expect(BACKENDS.wixl.unsupported({ ...base, addToPath: true }, '0.101')[0]).toContain('added in wixl 0.105');
     expect(BACKENDS.wixl.unsupported({ ...base, addToPath: true }, '0.105')).toEqual([]);
     expect(BACKENDS.wixl.unsupported({ ...base, license: true, ui: true }, '0.106')).toHaveLength(2);
+    expect(BACKENDS.wixl.unsupported({ ...base, expandableRegistry: true }, '0.101')[0]).toContain('plain string (REG_SZ)');
+    expect(BACKENDS.wix.unsupported({ ...base, expandableRegistry: true }, '5.0.2')).toEqual([]);
   });
 
   it('wix3 needs 3.14 for arm64; wix (v4+) builds everything', () => {

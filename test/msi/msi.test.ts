@@ -294,7 +294,7 @@ describe('WiX command lines (golden argv, via --dry-run: WiX runs only on Window
     expect(await lines('wix')).toEqual([
       `# write payload.wxs, product.wxs (4 files) into ${work3}`,
       'wix convert payload.wxs product.wxs',
-      `wix build -arch arm64 -ext WixToolset.Util.wixext -ext WixToolset.UI.wixext -culture en-us -o ${join(dist, 'goapp_1.0.0_arm64.msi')} payload.wxs product.wxs`,
+      `wix build -arch arm64 -ext WixToolset.Util.wixext -ext WixToolset.UI.wixext -culture en-us -pdbtype none -o ${join(dist, 'goapp_1.0.0_arm64.msi')} payload.wxs product.wxs`,
     ]);
     expect(existsSync(dist)).toBe(false);
   });

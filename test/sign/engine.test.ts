@@ -139,6 +139,17 @@ describe('signFiles with osslsigncode', () => {
     expect(shippingProblems(await independentVerify(file!))).toEqual([]);
   });
 
+  it('does not fetch CRLs while verifying unless asked: a certificate naming an unreachable CRL still ships', async () => {
+    const credential = { kind: 'pkcs12' as const, pfx: pki.codeSigningWithCrl.pfxPath, password: pki.codeSigningWithCrl.pfxPassword };
+    const [file, online] = await copies(exe, 2);
+    const records = await signFiles(opts(capture(), [file!], [fleet.url('healthy')], { credential }));
+    expect(records[0]).toMatchObject({ signerSubject: pki.codeSigningWithCrl.subject, timestampServer: fleet.url('healthy') });
+    // Asked to check revocation online, the same signature fails on the CRL fetch.
+    const err = await signFiles(opts(capture(), [online!], [fleet.url('healthy')], { credential, verify: { caFile: pki.rootBundlePath, tsaCaFile: pki.rootBundlePath, onlineRevocation: true } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SigningFailedError);
+    expect((err as Error).message).toMatch(/CRL/);
+  });
+
   it('a hanging first server: finishes within the timeout plus margin, signed by the healthy one', async () => {
     const c = capture();
     const [file] = await copies(exe, 1);

@@ -97,9 +97,10 @@ describe('osslsigncodeSignArgs (golden)', () => {
 
   it('verify and extract-signature', () => {
     expect(osslsigncodeVerifyArgs({ input: 'a.exe', caFile: 'roots.pem', tsaCaFile: 'tsa.pem' })).toEqual([
-      'verify', '-CAfile', 'roots.pem', '-TSA-CAfile', 'tsa.pem', '-in', 'a.exe',
+      'verify', '-CAfile', 'roots.pem', '-TSA-CAfile', 'tsa.pem', '-ignore-crl', '-in', 'a.exe',
     ]);
-    expect(osslsigncodeVerifyArgs({ input: 'a.exe' })).toEqual(['verify', '-in', 'a.exe']);
+    expect(osslsigncodeVerifyArgs({ input: 'a.exe' })).toEqual(['verify', '-ignore-crl', '-in', 'a.exe']);
+    expect(osslsigncodeVerifyArgs({ input: 'a.exe', onlineRevocation: true })).toEqual(['verify', '-in', 'a.exe']);
     expect(osslsigncodeExtractSignatureArgs('a.exe', 'a.p7s')).toEqual(['extract-signature', '-in', 'a.exe', '-out', 'a.p7s']);
   });
 });

@@ -43,6 +43,8 @@ export interface TestPki {
   codeSigning: TestSigningCertificate;
   /** EKU codeSigning, expired two years ago. */
   expiredCodeSigning: TestSigningCertificate;
+  /** Like codeSigning, and names a CRL distribution point that cannot be reached, as commercial certificates name one. */
+  codeSigningWithCrl: TestSigningCertificate;
   /** EKU critical timeStamping only, as RFC 3161 §2.3 requires: `openssl ts -reply` accepts it. */
   tsa: TestCertificate;
   /** Same shape as `tsa` but with no extendedKeyUsage: `openssl ts -reply` refuses to sign with it. */
@@ -84,6 +86,15 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = codeSigning
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+
+[code_signing_with_cdp_ext]
+basicConstraints = CA:false
+keyUsage = critical,digitalSignature
+extendedKeyUsage = codeSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+# Port 9 on loopback: nothing listens, so a CRL fetch fails at once (as on a CI runner without egress).
+crlDistributionPoints = URI:http://127.0.0.1:9/winship-test.crl
 
 [tsa_ext]
 basicConstraints = CA:false
@@ -127,6 +138,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
       now - 3 * 365 * DAY_MS,
       now - 2 * 365 * DAY_MS,
     ),
+    codeSigningWithCrl: spec('code-signing-crl', 'Winship Test Code Signing With CRL', 'code_signing_with_cdp_ext', now - DAY_MS, now + 5 * 365 * DAY_MS),
     tsa: spec('tsa', 'Winship Test TSA', 'tsa_ext', now - DAY_MS, now + 10 * 365 * DAY_MS),
     tsaWithoutEku: spec('tsa-without-eku', 'Winship Test TSA Without EKU', 'tsa_without_eku_ext', now - DAY_MS, now + 10 * 365 * DAY_MS),
   };
@@ -139,6 +151,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
 
   const codeSigning = await issue(root, specs.codeSigning);
   const expiredCodeSigning = await issue(root, specs.expiredCodeSigning);
+  const codeSigningWithCrl = await issue(root, specs.codeSigningWithCrl);
   const tsa = await issue(root, specs.tsa);
   const tsaWithoutEku = await issue(root, specs.tsaWithoutEku);
 
@@ -148,6 +161,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
     rootBundlePath,
     codeSigning: await exportPfx(root, 'code-signing', codeSigning, rootCert),
     expiredCodeSigning: await exportPfx(root, 'expired-code-signing', expiredCodeSigning, rootCert),
+    codeSigningWithCrl: await exportPfx(root, 'code-signing-crl', codeSigningWithCrl, rootCert),
     tsa,
     tsaWithoutEku,
   };

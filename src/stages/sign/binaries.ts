@@ -6,6 +6,7 @@ import { signArtifacts, signingSkipReason } from './artifacts.js';
 export const signBinaries: Stage = {
   id: 'sign',
   title: 'Sign binaries',
+  needs: ['build'],
   skip: (ctx) => signingSkipReason(ctx, ['binary']),
   run: (ctx) => signArtifacts(ctx, ctx.artifacts.filter(byKind('binary'))),
 };

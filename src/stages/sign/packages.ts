@@ -6,6 +6,7 @@ import { signArtifacts, signingSkipReason } from './artifacts.js';
 export const signPackages: Stage = {
   id: 'sign-packages',
   title: 'Sign packages',
+  needs: ['msi'],
   skip: (ctx) => signingSkipReason(ctx, ['msi', 'msix']) || (ctx.artifacts.filter(byKind('msi', 'msix')).length === 0 ? 'no packages were built' : false),
   run: (ctx) => {
     const kinds = (['msi', 'msix'] as const).filter((k) => ctx.config.sign?.artifacts.includes(k) ?? true);

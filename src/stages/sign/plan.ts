@@ -19,7 +19,7 @@ export interface SigningPlan {
   minIntervalMs: Record<string, number>;
   timeoutMs: number;
   retries: number;
-  verify: { caFile?: string; tsaCaFile?: string };
+  verify: { caFile?: string; tsaCaFile?: string; onlineRevocation?: boolean };
   /** Shared by every file of the run: pacing per server and the memory of failing servers. */
   limiter: ServerLimiter;
 }
@@ -70,18 +70,21 @@ async function devCredential(env: SigningEnv): Promise<{ credential: SigningCred
 export async function makeSigningPlan(env: SigningEnv, sign: SignConfig): Promise<SigningPlan> {
   const backend = chooseSigningBackend(sign.backend, process.platform);
   const resolve = (p: string | undefined) => (p === undefined ? undefined : env.project(p));
-  // Timestamp tokens chain to the configured TSA roots (default: the signing roots, then the
-  // system store), also under --dev-cert, whose certificate is the root of its own chain only.
-  const tsaCaFile = resolve(sign.verify.tsaCaFile ?? sign.verify.caFile);
+  // Timestamp tokens chain to the configured TSA roots, else to the system store (where the
+  // public TSAs chain), never to caFile: -TSA-CAfile replaces the store, so a private signing
+  // root there would fail every public TSA. Also under --dev-cert, whose certificate is the
+  // root of its own chain only.
+  const tsaCaFile = resolve(sign.verify.tsaCaFile);
+  const onlineRevocation = sign.verify.onlineRevocation;
   let credential: SigningCredential;
   let verify: SigningPlan['verify'];
   if (env.options.devCert) {
     const dev = await devCredential(env);
     credential = dev.credential;
-    verify = { caFile: dev.caFile, tsaCaFile };
+    verify = { caFile: dev.caFile, tsaCaFile, onlineRevocation };
   } else {
     credential = credentialFrom(env, sign.certificate);
-    verify = { caFile: resolve(sign.verify.caFile), tsaCaFile };
+    verify = { caFile: resolve(sign.verify.caFile), tsaCaFile, onlineRevocation };
   }
   if (!BACKEND_CREDENTIALS[backend].includes(credential.kind)) {
     const able = (Object.keys(BACKEND_CREDENTIALS) as SigningBackend[]).filter((b) => BACKEND_CREDENTIALS[b].includes(credential.kind));
