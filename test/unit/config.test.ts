@@ -37,6 +37,7 @@ describe('release.yaml validation', () => {
     ['builds: [{}]\n', 'release.yaml:1:1: project: required object is missing'],
     ['project:\n  name: x\nbuilds:\n  - resources:\n      executionLevel: admin\n', 'release.yaml:5:23: builds[0].resources.executionLevel: "admin" is not a supported execution level (supported: asInvoker, highestAvailable, requireAdministrator)'],
     ['project:\n  name: x\nbuilds:\n  - flags: [-o, out]\n', 'release.yaml:4:12: builds[0].flags: must not contain -o, -ldflags, -tags, -trimpath, -buildvcs'],
+    ['project:\n  name: x\nbuilds:\n  - flags: ["--trimpath=false"]\n', 'release.yaml:4:12: builds[0].flags: must not contain -o, -ldflags, -tags, -trimpath, -buildvcs'],
     ['project:\n  name: x\nbuilds:\n  - {}\n  - {}\n', 'release.yaml:5:5: builds[1]: duplicate build id "x" (also builds[0])'],
     ['project:\n  name: x\nversion: one\nbuilds: [{}]\n', 'release.yaml:3:10: version: "one" is not a semantic version'],
     ['project:\n  name: "my app"\nbuilds: [{}]\n', 'release.yaml:2:9: project.name: must be letters, digits'],
@@ -57,5 +58,16 @@ describe('release.yaml validation', () => {
     const targets = committed.properties.builds.items.properties.targets;
     expect(targets.items.enum).toEqual(['windows/amd64', 'windows/arm64', 'windows/386']);
     expect(committed.additionalProperties).toBe(false);
+  });
+});
+
+describe('dist: in release.yaml', () => {
+  it('is relative to the project, or absolute as given (never joined under the project)', async () => {
+    const { ReleaseContext } = await import('../../src/context.js');
+    const at = (dist: string) =>
+      new ReleaseContext({ ...parseConfig('project:\n  name: x\nbuilds: [{}]\n'), dist }, '/p/release.yaml', '/p', {} as never, {} as never, {} as never, new AbortController().signal, {} as never).distDir;
+    expect(at('dist')).toBe('/p/dist');
+    expect(at('/srv/out')).toBe('/srv/out');
+    expect(at('../out')).toBe('/out');
   });
 });
