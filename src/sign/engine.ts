@@ -272,10 +272,22 @@ function osslsigncodeBackend(options: SignFilesOptions, credential: Osslsigncode
         },
         { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(file) },
       );
-      failOnReport(report);
+      const stampsOf = async () => checkSignatureTimestamps(await readSignature(runner, file, signal, backstop(deadlineMs)), { now: new Date() });
+      try {
+        failOnReport(report);
+      } catch (err) {
+        // osslsigncode judges the certificate at the timestamp's time, so a TSA whose clock is
+        // years off makes a good signature "expired" or "not yet valid": that is the server's
+        // fault, and another server can do better.
+        if (!(err instanceof PermanentSigningError)) throw err;
+        const skew = (await stampsOf().catch(() => [])).at(-1)?.clockSkewMs;
+        if (skew === undefined) throw err;
+        throw new Error(
+          `the time-stamp server's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'ahead' : 'behind'}, so the certificate was judged at the wrong time (${err.message})`,
+        );
+      }
 
-      const der = await readSignature(runner, file, signal, backstop(deadlineMs));
-      const stamps = await checkSignatureTimestamps(der, { now: new Date() });
+      const stamps = await stampsOf();
       const bad = stamps.flatMap((s) => s.problems.map((p) => (stamps.length > 1 ? `signature ${s.index}: ${p}` : p)));
       if (bad.length > 0) throw new Error(bad.join('; '));
       const ours = stamps.at(-1);

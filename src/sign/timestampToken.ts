@@ -41,6 +41,8 @@ export interface SignatureTimestamp {
   tsaSubject?: string;
   /** Empty when the timestamp is good. */
   problems: string[];
+  /** genTime minus our clock, when that is beyond the tolerance (the TSA's clock is wrong). */
+  clockSkewMs?: number;
 }
 
 export interface TimestampCheckOptions {
@@ -156,6 +158,7 @@ async function checkSigner(index: number, signer: RawSigner, options: TimestampC
     const tolerance = options.skewToleranceMs ?? DEFAULT_SKEW_TOLERANCE_MS;
     const skew = token.tstInfo.genTime.getTime() - options.now.getTime();
     if (!Number.isFinite(skew) || Math.abs(skew) > tolerance) {
+      result.clockSkewMs = skew;
       result.problems.push(
         `the timestamp says ${token.tstInfo.genTime.toISOString()}, ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'ahead of' : 'behind'} our clock`,
       );

@@ -40,6 +40,7 @@ beforeAll(async () => {
     { kind: 'garbage', name: 'garbage' },
     { kind: 'wrong-imprint', name: 'wrong-imprint' },
     { kind: 'no-eku', name: 'no-eku' },
+    { kind: 'clock-ahead', name: 'clock-ahead' },
   ]);
   exe = await buildTinyWindowsExe(path.join(dir, 'build'));
   msi = await buildTinyMsi(path.join(dir, 'msi-build'));
@@ -148,6 +149,16 @@ describe('signFiles with osslsigncode', () => {
     const err = await signFiles(opts(capture(), [online!], [fleet.url('healthy')], { credential, verify: { caFile: pki.rootBundlePath, tsaCaFile: pki.rootBundlePath, onlineRevocation: true } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SigningFailedError);
     expect((err as Error).message).toMatch(/CRL/);
+  });
+
+  it('a server with a wrong clock is failed over, not taken for a bad certificate', async () => {
+    // osslsigncode judges the certificate at the token's time (six years on: expired) and says
+    // "Signature verification: failed"; the token's time shows it is the server's fault.
+    const [file] = await copies(exe, 1);
+    const [record] = await signFiles(opts(capture(), [file!], [fleet.url('clock-ahead'), fleet.url('healthy')]));
+    expect(record!.timestampServer).toBe(fleet.url('healthy'));
+    expect(record!.attempts[0]).toMatchObject({ server: fleet.url('clock-ahead'), outcome: 'failed' });
+    expect(record!.attempts[0]!.detail).toMatch(/^the time-stamp server's clock is \d+ s ahead, so the certificate was judged at the wrong time/);
   });
 
   it('a hanging first server: finishes within the timeout plus margin, signed by the healthy one', async () => {

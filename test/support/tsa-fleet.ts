@@ -58,12 +58,17 @@ export type TsaKind =
   /** A granted, validly signed token whose signer certificate has no extendedKeyUsage. */
   | 'no-eku'
   /** Nothing listens on the port: connection refused. */
-  | 'refused';
+  | 'refused'
+  /** A correct, validly signed reply whose genTime is six years ahead (a TSA with a wrong clock). */
+  | 'clock-ahead';
 
 export const ALL_TSA_KINDS: readonly TsaKind[] = [
   'healthy', 'slow', 'hang', 'http500', 'garbage', 'wrong-content-type',
-  'wrong-nonce', 'wrong-imprint', 'rejection', 'no-eku', 'refused',
+  'wrong-nonce', 'wrong-imprint', 'rejection', 'no-eku', 'refused', 'clock-ahead',
 ];
+
+/** How far ahead the clock-ahead server's clock runs: past the test certificates' validity. */
+export const CLOCK_AHEAD_MS = 6 * 365 * 24 * 60 * 60 * 1000;
 
 export interface TsaServerSpec {
   kind: TsaKind;
@@ -256,6 +261,7 @@ async function replyFor(kind: TsaKind, query: Uint8Array, signer: TsaSigner): Pr
     case 'rejection':
       return ok(rejectionReply('bad request'));
     case 'no-eku':
+    case 'clock-ahead':
       return ok(await signer.reply(query));
     case 'hang':
     case 'refused':
@@ -299,6 +305,8 @@ async function makeSigner(pki: TestPki, kind: TsaKind, dir: string): Promise<Tsa
   switch (kind) {
     case 'no-eku':
       return createPkijsTsaSigner(pki.tsaWithoutEku);
+    case 'clock-ahead':
+      return createPkijsTsaSigner(pki.tsa, CLOCK_AHEAD_MS);
     case 'healthy':
     case 'slow':
     case 'wrong-content-type':
@@ -378,7 +386,7 @@ export async function createOpensslTsaSigner(tsa: TestCertificate, dir: string):
  * v1 with policy, imprint, serial, genTime, accuracy 1 s and the request's nonce; SignedData v3
  * signed over content-type, message-digest and ESS signingCertificateV2 (SHA-256) attributes.
  */
-export async function createPkijsTsaSigner(signerCert: TestCertificate): Promise<TsaSigner> {
+export async function createPkijsTsaSigner(signerCert: TestCertificate, clockOffsetMs = 0): Promise<TsaSigner> {
   const certDer = pemToDer(await readFile(signerCert.certPath, 'utf8'));
   const cert = pkijs.Certificate.fromBER(certDer);
   const key = await importSigningKey(await readFile(signerCert.keyPath, 'utf8'));
@@ -394,7 +402,7 @@ export async function createPkijsTsaSigner(signerCert: TestCertificate): Promise
           hashedMessage: new asn1js.OctetString({ valueHex: new Uint8Array(query.imprint) }),
         }),
         serialNumber: asn1js.Integer.fromBigInt(nonceToBigInt(randomBytes(8))),
-        genTime: new Date(Math.floor(Date.now() / 1000) * 1000),
+        genTime: new Date(Math.floor((Date.now() + clockOffsetMs) / 1000) * 1000),
         accuracy: new pkijs.Accuracy({ seconds: 1 }),
         ...(query.nonce !== undefined ? { nonce: asn1js.Integer.fromBigInt(query.nonce) } : {}),
       });

@@ -62,6 +62,7 @@ describe('probeTimestampServer', () => {
     ['rejection', 'rejected', 'status 2 (rejection): "bad request" [badRequest]'],
     ['no-eku', 'missing-eku', 'the signer certificate has no extendedKeyUsage extension (RFC 3161 §2.3)'],
     ['refused', 'connect-refused', /^127\.0\.0\.1:\d+ refused the connection$/],
+    ['clock-ahead', 'clock-skew', /^genTime \S+ is .* ahead of our clock \S+ \(tolerance 5 min\)$/],
   ];
 
   it.each(expected)('classifies a %s server as %s', async (kind, reason, detail) => {
