@@ -64,14 +64,16 @@ export class SigningFailedError extends StageError {
   }
 }
 
-/** The URL without user name or password (a TSA account may be part of it). */
+/** The URL without user name, password and query values (a TSA account or token may be in them). */
 export function displayServer(server: string): string {
   try {
     const url = new URL(server);
-    if (!url.username && !url.password) return server;
+    if (!url.username && !url.password && !url.search) return server;
     url.username = '';
     url.password = '';
-    return url.toString();
+    const names = [...url.searchParams.keys()];
+    url.search = '';
+    return names.length ? `${url.toString()}?${names.map((n) => `${encodeURIComponent(n)}=***`).join('&')}` : url.toString();
   } catch {
     return server;
   }

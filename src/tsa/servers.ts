@@ -18,6 +18,8 @@ export function timestampServers(timestamp: Config['timestamp']): TimestampServe
  * An account in a server URL (https://user:token@tsa.example/) is a secret: its user and password,
  * as written and decoded, so neither spelling reaches a log.
  */
+const MIN_QUERY_SECRET_LENGTH = 6;
+
 export function urlSecrets(server: string): string[] {
   let url: URL;
   try {
@@ -25,7 +27,11 @@ export function urlSecrets(server: string): string[] {
   } catch {
     return [];
   }
-  const parts = [url.username, url.password].filter(Boolean);
+  // Query values may be API tokens. Short ones are left out: every "1" of the output would be
+  // redacted for a "?v=1" (displayServer hides them all anyway).
+  const query = [...url.searchParams.values()].filter((v) => v.length >= MIN_QUERY_SECRET_LENGTH);
+  const rawQuery = url.search.slice(1).split('&').map((kv) => kv.slice(kv.indexOf('=') + 1)).filter((v) => v.length >= MIN_QUERY_SECRET_LENGTH);
+  const parts = [url.username, url.password, ...query, ...rawQuery].filter(Boolean);
   return [...new Set(parts.flatMap((p) => [p, safeDecode(p)]))];
 }
 

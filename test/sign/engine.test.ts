@@ -275,18 +275,18 @@ describe('signFiles with osslsigncode', () => {
     expect(arrivals).toHaveLength(6);
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
     // We space the starts of osslsigncode runs; the server sees each request after the run's
-    // start-up and hashing, which varies by some milliseconds from run to run.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(interval - 50);
-    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(5 * interval - 50);
+    // start-up and hashing, which varies from run to run (more on a loaded machine). Unpaced,
+    // the four workers would arrive within a few milliseconds of each other.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(interval - 150);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(5 * interval - 150);
   });
 
   it('shares one limiter across calls: a hanging server is skipped by the next call', async () => {
     const limiter = new ServerLimiter();
     const hangBefore = fleet.server('hang').requestCount;
     await signFiles(opts(capture(), await copies(exe, 1), [fleet.url('hang'), fleet.url('healthy')], { limiter, timeoutMs: 1000 }));
-    const started = performance.now();
+    // No time limit asserted: one attempt per file, and no second request to the hanging server, say it.
     const records = await signFiles(opts(capture(), await copies(exe, 3), [fleet.url('hang'), fleet.url('healthy')], { limiter, timeoutMs: 1000 }));
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(records.every((r) => r.attempts.length === 1 && r.timestampServer === fleet.url('healthy'))).toBe(true);
     expect(fleet.server('hang').requestCount - hangBefore).toBe(1);
   });

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, StageError } from '../../src/errors.js';
 import { PermanentSigningError, SigningFailedError, displayServer, signWithFailover, type FailoverOptions } from '../../src/sign/failover.js';
+import { urlSecrets } from '../../src/tsa/servers.js';
 import { KNOWN_MIN_INTERVALS_MS, ServerLimiter, minIntervalFor } from '../../src/sign/rateLimit.js';
 import { osslsigncodeSign } from '../../src/tools/osslsigncode.js';
 import { ToolRunner } from '../../src/tools/runner.js';
@@ -145,7 +146,10 @@ describe('signWithFailover', () => {
   });
 
   it('server credentials never appear in messages', () => {
-    expect(displayServer('https://user:t0ken@tsa.example.com/rfc3161?x=1')).toBe('https://tsa.example.com/rfc3161?x=1');
+    expect(displayServer('https://user:t0ken@tsa.example.com/rfc3161?x=1')).toBe('https://tsa.example.com/rfc3161?x=***');
+    expect(displayServer('https://tsa.example.com/rfc3161?token=s3cr3t-t0ken&v=1')).toBe('https://tsa.example.com/rfc3161?token=***&v=***');
+    expect(displayServer('http://timestamp.digicert.com')).toBe('http://timestamp.digicert.com');
+    expect(urlSecrets('https://u:p%40ss@tsa.example.com/?token=s3cr3t%2Bt0ken&v=1')).toEqual(['u', 'p%40ss', 'p@ss', 's3cr3t+t0ken', 's3cr3t%2Bt0ken']);
     const err = new SigningFailedError('a.exe', [{ server: 'https://user:t0ken@tsa.example.com/', outcome: 'failed', detail: 'HTTP 401', ms: 3 }]);
     expect(err.message).not.toContain('t0ken');
     expect(err.message).toContain('https://tsa.example.com/: failed: HTTP 401');
