@@ -152,6 +152,7 @@ export async function readReleaseInfo(
 export async function claimDist(distDir: string, clean: boolean): Promise<void> {
   const entries = await readdir(distDir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
+    if (err.code === 'ENOTDIR') throw new UsageError(`dist: ${distDir} is a file, not a folder; set "dist:" in release.yaml to a folder winship may write`);
     throw err;
   });
   if (entries && entries.length > 0 && !entries.includes(DIST_MARKER)) {

@@ -7,6 +7,21 @@ export class TemplateError extends Error {
   override name = 'TemplateError';
 }
 
+/** The fields {{.X}} a build's ldflags may use (goBuild.ts fills them; the config schema checks them). */
+export const LDFLAGS_FIELDS = ['Version', 'Commit', 'ShortCommit', 'Date', 'ProjectName'] as const;
+export type LdflagsField = (typeof LDFLAGS_FIELDS)[number];
+
+/** What renderFieldTemplate would refuse in `template` given the field names, or undefined: for config validation. */
+export function templateProblem(template: string, known: readonly string[]): string | undefined {
+  try {
+    renderFieldTemplate(template, Object.fromEntries(known.map((name) => [name, ''])));
+    return undefined;
+  } catch (err) {
+    if (err instanceof TemplateError) return err.message;
+    throw err;
+  }
+}
+
 export function renderFieldTemplate(template: string, fields: Readonly<Record<string, string>>): string {
   const unknown = new Set<string>();
   const out = template.replace(FIELD, (_, name: string) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LDFLAGS_FIELDS, templateProblem } from '../template.js';
 import { parseSemver } from '../version/semver.js';
 import { PRERELEASE_MAPPINGS } from '../wix/version.js';
 
@@ -44,6 +45,11 @@ const build = z
     ldflags: z
       .union([z.string(), z.array(z.string())])
       .optional()
+      // Checked here, with the file position, rather than after dist/ is claimed and other stages ran.
+      .superRefine((value, check) => {
+        const problem = templateProblem([value ?? []].flat().join(' '), LDFLAGS_FIELDS);
+        if (problem) check.addIssue({ code: 'custom', message: problem });
+      })
       .describe('Replaces the default "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}". Fields: {{.Version}} {{.Commit}} {{.ShortCommit}} {{.Date}} {{.ProjectName}}.'),
     flags: z
       .array(z.string())

@@ -6,14 +6,14 @@ import type { ReleaseContext } from '../context.js';
 import { archOf, binaryFile, binaryFolder } from '../names.js';
 import { runBounded } from '../parallel.js';
 import type { Stage } from '../stage.js';
-import { renderFieldTemplate, TemplateError } from '../template.js';
+import { renderFieldTemplate, TemplateError, type LdflagsField } from '../template.js';
 import { goBuild as runGoBuild } from '../tools/go.js';
 import { produceAtomic } from '../util/fs.js';
 
 export const DEFAULT_LDFLAGS = '-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}';
 
 /** The fields {{.X}} a build's ldflags may use. Date is the commit date: never "now". */
-export function ldflagFields(ctx: ReleaseContext): Record<string, string> {
+export function ldflagFields(ctx: ReleaseContext): Record<LdflagsField, string> {
   return {
     Version: ctx.release.version,
     Commit: ctx.release.commit,

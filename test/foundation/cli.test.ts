@@ -200,6 +200,10 @@ describe('release CLI', () => {
       expect(r.stderr).toContain('was not made by winship');
     }
     expect(await readFile(join(dir, 'dist', 'precious.txt'), 'utf8')).toBe('keep me');
+    await writeFile(join(dir, 'release.yaml'), `${await readFile(join(dir, 'release.yaml'), 'utf8')}dist: main.go\n`);
+    const file = await runRelease(['build'], { cwd: dir });
+    expect(file.exitCode).toBe(2);
+    expect(file.stderr).toContain(`dist: ${join(dir, 'main.go')} is a file, not a folder`);
   });
 
   it('--clean empties our own dist folder; a snapshot version when nothing sets one', async () => {
