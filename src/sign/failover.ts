@@ -39,6 +39,8 @@ export interface FailoverOptions {
   signal: AbortSignal;
   /** Told about every finished attempt (for progress lines). */
   onAttempt?: (attempt: SignAttempt) => void;
+  /** How long a stopped attempt may take to wind down before we move on regardless (default 5 s). */
+  stopGraceMs?: number;
 }
 
 export interface FailoverResult {
@@ -161,7 +163,11 @@ async function runAttempt(server: string, options: FailoverOptions): Promise<{ a
   // Race the attempt against its own deadline, so an attempt that ignores its signal cannot hold
   // the file hostage (the runner's process-group kill makes real attempts end promptly anyway).
   const attempt = options.attemptOnce(server, controller.signal);
-  attempt.catch(() => undefined);
+  let settled = false;
+  const done = attempt.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   const deadline = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(new CancelledError()), { once: true });
   });
@@ -182,7 +188,15 @@ async function runAttempt(server: string, options: FailoverOptions): Promise<{ a
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', onCancel);
+    // The abort kills the tool, but it takes a moment to exit (on Windows taskkill runs after
+    // us): wait for it, within bounds, so the next server's attempt does not race it for the
+    // temp file, and a cancelled run's cleanup finds the file closed.
+    if (!settled) await Promise.race([done, delay(options.stopGraceMs ?? 5_000)]);
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function formatMs(ms: number): string {

@@ -20,7 +20,7 @@ const never = new AbortController().signal;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A fake server: resolves after `ms`, fails with `error`, or never answers ('hang', ignoring the signal). */
-type Behaviour = { ms?: number; error?: Error } | 'hang';
+type Behaviour = { ms?: number; error?: Error } | 'hang' | 'deaf';
 
 function fakeAttempts(behaviours: Record<string, Behaviour | ((call: number) => Behaviour)>) {
   const calls: Array<{ server: string; at: number; signal: AbortSignal }> = [];
@@ -31,7 +31,9 @@ function fakeAttempts(behaviours: Record<string, Behaviour | ((call: number) => 
     const spec = behaviours[server];
     const b = typeof spec === 'function' ? spec(n) : spec;
     if (b === undefined) throw new Error(`unexpected server ${server}`);
-    if (b === 'hang') return new Promise<void>(() => undefined);
+    // Like a real tool: it never answers, and ends (killed) when the signal aborts.
+    if (b === 'hang') return new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(new Error('killed')), { once: true }));
+    if (b === 'deaf') return new Promise<void>(() => undefined); // ignores its signal too
     await delay(b.ms ?? 1);
     if (b.error) throw b.error;
   };
@@ -81,6 +83,27 @@ describe('signWithFailover', () => {
     expect(fake.calls[0]!.signal.aborted).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(295);
     expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('waits for a stopped attempt to end before the next server, but not for ever', async () => {
+    const order: string[] = [];
+    const attemptOnce = async (server: string, signal: AbortSignal) => {
+      order.push(`start ${server}`);
+      if (server === 'slow-to-die') {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => setTimeout(resolve, 200), { once: true }));
+        order.push('slow-to-die ended');
+        throw new Error('killed');
+      }
+    };
+    const result = await signWithFailover(options({ servers: ['slow-to-die', 'ok'], attemptOnce, timeoutMs: 100 }));
+    expect(result.server).toBe('ok');
+    expect(order).toEqual(['start slow-to-die', 'slow-to-die ended', 'start ok']);
+
+    const deaf = fakeAttempts({ deaf: 'deaf', ok: {} });
+    const started = performance.now();
+    const second = await signWithFailover(options({ servers: ['deaf', 'ok'], attemptOnce: deaf.attemptOnce, timeoutMs: 100, stopGraceMs: 300 }));
+    expect(second.server).toBe('ok');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(395);
   });
 
   it('retries whole rounds with exponential backoff, then lists every attempt', async () => {
