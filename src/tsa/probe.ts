@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { urlToHttpOptions } from 'node:url';
+import { proxyFor } from './proxy.js';
 import { CancelledError } from '../errors.js';
 import {
   buildTimeStampReq,
@@ -51,6 +53,8 @@ export interface RequestTimestampOptions {
   /** Deadline for the whole exchange: connect, send, headers and body. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Where the proxy settings come from (see proxy.ts); default process.env, as the signing tool's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -77,7 +81,15 @@ export function requestTimestamp(
       new TsaTransportError('network', `unsupported URL scheme ${target.protocol} (use http or https)`, 0),
     );
   }
-  const where = target.host; // host:port only: the URL may carry credentials or tokens
+  const proxy = proxyFor(target, options.env ?? process.env);
+  if (proxy && target.protocol === 'https:') {
+    // A CONNECT tunnel is not implemented: say so rather than probe a route signing will not take.
+    return Promise.reject(
+      new TsaTransportError('network', `${target.host} is https and https_proxy is set: the probe cannot tunnel through a proxy; use an http:// URL or set timestamp.probe: false`, 0),
+    );
+  }
+  // host:port only: the URL may carry credentials or tokens.
+  const where = proxy ? `${target.host} (through proxy ${proxy.host})` : target.host;
   if (options.signal?.aborted) {
     return Promise.reject(new CancelledError(`time-stamp request to ${where} cancelled`));
   }
@@ -97,20 +109,27 @@ export function requestTimestamp(
     };
 
     const client = target.protocol === 'https:' ? https : http;
-    const request = client.request(
-      target,
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/timestamp-query',
+      Accept: 'application/timestamp-reply',
+      'Content-Length': String(reqDer.byteLength),
+      Connection: 'close',
+      'User-Agent': 'winship',
+    };
+    // Through a proxy: the request goes to the proxy with the absolute URL (RFC 9112 §3.2.2).
+    if (proxy?.username) {
+      headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    }
+    const request = (proxy ? http : client).request(
       {
+        ...(proxy
+          ? { hostname: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || 80, path: target.href }
+          : urlToHttpOptions(target)),
         method: 'POST',
         // A fresh connection per request: latency then includes connecting, as it will when
         // osslsigncode connects, and no pooled socket outlives a probe.
         agent: false,
-        headers: {
-          'Content-Type': 'application/timestamp-query',
-          Accept: 'application/timestamp-reply',
-          'Content-Length': String(reqDer.byteLength),
-          Connection: 'close',
-          'User-Agent': 'winship',
-        },
+        headers: proxy ? { ...headers, Host: target.host } : headers,
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -188,6 +207,8 @@ export interface ProbeOptions {
   now?: () => Date;
   /** How far the server's genTime may be from our clock. Default 5 minutes. */
   skewToleranceMs?: number;
+  /** Where the proxy settings come from; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ProbeResult {

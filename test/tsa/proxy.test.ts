@@ -1,0 +1,78 @@
+// The probe takes the route the signing tool takes: proxy settings from the environment.
+
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeTimestampServer } from '../../src/tsa/probe.js';
+import { proxyFor } from '../../src/tsa/proxy.js';
+import { createTestPki } from '../support/pki.js';
+import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
+
+describe('proxyFor', () => {
+  const at = (url: string, env: NodeJS.ProcessEnv) => proxyFor(new URL(url), env)?.href;
+  it('reads http_proxy for http and https_proxy for https, lower case first', () => {
+    expect(at('http://tsa.example.com/', { http_proxy: 'http://p:3128', HTTP_PROXY: 'http://other:1' })).toBe('http://p:3128/');
+    expect(at('http://tsa.example.com/', { HTTP_PROXY: 'proxy.corp:8080' })).toBe('http://proxy.corp:8080/');
+    expect(at('https://tsa.example.com/', { http_proxy: 'http://p:3128' })).toBeUndefined();
+    expect(at('https://tsa.example.com/', { HTTPS_PROXY: 'http://p:3128' })).toBe('http://p:3128/');
+    expect(at('http://tsa.example.com/', {})).toBeUndefined();
+  });
+  it('honours no_proxy: exact hosts, domain suffixes, ports and *', () => {
+    const env = (no_proxy: string) => ({ http_proxy: 'http://p:3128', no_proxy });
+    expect(at('http://tsa.example.com/', env('example.com'))).toBeUndefined();
+    expect(at('http://tsa.example.com/', env('.example.com'))).toBeUndefined();
+    expect(at('http://tsa.example.com/', env('other.com, tsa.example.com'))).toBeUndefined();
+    expect(at('http://tsa.example.com:8080/', env('tsa.example.com:80'))).toBe('http://p:3128/');
+    expect(at('http://notexample.com/', env('example.com'))).toBe('http://p:3128/');
+    expect(at('http://127.0.0.1:9/', env('*'))).toBeUndefined();
+  });
+});
+
+describe('probeTimestampServer through a proxy', () => {
+  let dir: string;
+  let fleet: TsaFleet;
+  let proxy: http.Server;
+  let proxyUrl: string;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'winship-proxy-'));
+    fleet = await startTsaFleet(await createTestPki(path.join(dir, 'pki')), [{ kind: 'healthy', name: 'healthy' }]);
+    // A forward proxy: takes absolute-form requests and passes them on.
+    proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} auth=${req.headers['proxy-authorization'] ?? '-'}`);
+      const { 'proxy-authorization': _auth, ...headers } = req.headers;
+      const upstream = http.request(req.url!, { method: req.method, headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+    await new Promise((resolve) => proxy?.close(resolve));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('goes through http_proxy (with its credentials), or directly for no_proxy hosts', async () => {
+    const before = fleet.server('healthy').requestCount;
+    const via = await probeTimestampServer(fleet.url('healthy'), { timeoutMs: 5000, env: { http_proxy: proxyUrl.replace('http://', 'http://me:s%40fe@') } });
+    expect(via.verdict).toBe('ok');
+    expect(seen).toEqual([`POST ${fleet.url('healthy')} auth=Basic ${Buffer.from('me:s@fe').toString('base64')}`]);
+    const direct = await probeTimestampServer(fleet.url('healthy'), { timeoutMs: 5000, env: { http_proxy: proxyUrl, no_proxy: '127.0.0.1' } });
+    expect(direct.verdict).toBe('ok');
+    expect(seen).toHaveLength(1);
+    expect(fleet.server('healthy').requestCount - before).toBe(2);
+  });
+
+  it('a proxy that cannot be reached fails the server, as it would fail signing', async () => {
+    const result = await probeTimestampServer(fleet.url('healthy'), { timeoutMs: 5000, env: { http_proxy: 'http://127.0.0.1:9' } });
+    expect(result).toMatchObject({ verdict: 'failed', reason: 'connect-refused' });
+    expect(result.detail).toMatch(/^127\.0\.0\.1:\d+ \(through proxy 127\.0\.0\.1:9\) refused the connection$/);
+  });
+});
