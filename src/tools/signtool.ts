@@ -198,6 +198,13 @@ export function parseSigntoolVerify(output: string): VerifyReport {
   return { signatures, succeeded, problems: [...errors, ...warnings] };
 }
 
+/**
+ * HRESULTs that mean the time-stamp server (or the way to it) failed, not the certificate or file:
+ * 0x8019xxxx HTTP_E_STATUS_* (the server answered 4xx/5xx), 0x80072xxx WinINet/WinHTTP network
+ * errors (timeout 0x80072EE2, cannot connect 0x80072EFD, ...), 0x80096005 TRUST_E_TIME_STAMP.
+ */
+const TIMESTAMP_HRESULTS = /0x8019[0-9a-f]{4}|0x80072[0-9a-f]{3}|0x80096005/i;
+
 export interface SigntoolSignOutcome {
   /** Signed and, if asked, timestamped, with no error and no warning. */
   ok: boolean;
@@ -217,7 +224,9 @@ export function parseSigntoolSignOutput(output: string, exitCode?: number): Sign
   const errors = signtoolMessages(output, 'Error');
   const warnings = signtoolMessages(output, 'Warning');
   const problems = [...errors, ...warnings];
-  const timestampFailed = problems.some((p) => /timestamp/i.test(p));
+  // Not every server failure says "timestamp": an HTTP error from the TSA surfaces as
+  // "SignerSign() failed." with an HRESULT, so the known network and time-stamp codes count too.
+  const timestampFailed = problems.some((p) => /timestamp/i.test(p)) || TIMESTAMP_HRESULTS.test(output);
   const signed =
     /^\s*Successfully signed/m.test(output) || warnings.some((w) => /^Signing succeeded/i.test(w));
   const countedErrors = summaryCount(output, /errors/) ?? 0;

@@ -193,6 +193,16 @@ describe('parseSigntoolSignOutput', () => {
     }
   });
 
+  it('a TSA HTTP error or network failure reported only as an HRESULT is still the server\'s fault', () => {
+    // The shape signtool prints for SignerSign() failures (AzureSignTool and signtool issue reports).
+    const http500 = 'Done Adding Additional Store\nSignTool Error: An unexpected internal error has occurred.\nError information: "Error: SignerSign() failed." (-2145845772/0x801901f4)\n';
+    expect(parseSigntoolSignOutput(http500, 1)).toMatchObject({ ok: false, signed: false, timestampFailed: true });
+    const noConnect = 'SignTool Error: An unexpected internal error has occurred.\nError information: "Error: SignerTimeStampEx3() failed." (-2147012867/0x80072efd)\n';
+    expect(parseSigntoolSignOutput(noConnect, 1).timestampFailed).toBe(true);
+    const badPassword = 'SignTool Error: The specified PFX password is not correct.\n\nNumber of files successfully Signed: 0\nNumber of warnings: 0\nNumber of errors: 1\n';
+    expect(parseSigntoolSignOutput(badPassword, 1).timestampFailed).toBe(false);
+  });
+
   it('the same warning wrapped over a blank line', async () => {
     const rec = await readRecordedOutput('signtool-sign-timestamp-warning-2.txt');
     const outcome = parseSigntoolSignOutput(rec.stdout);
