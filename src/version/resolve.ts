@@ -21,7 +21,9 @@ export interface VersionInputs {
 /**
  * Precedence: --version > a vX.Y.Z tag on HEAD > `version:` in release.yaml > snapshot.
  * A snapshot is the next patch after the previous tag with `-SNAPSHOT-<shortsha>`, so it sorts
- * after the release it grew from and before the next one.
+ * after the release it grew from and before the next one. After a pre-release tag it extends
+ * that pre-release (`2.0.0-rc.1.SNAPSHOT-<sha>`): more identifiers sort higher, so it lands
+ * after rc.1 and before rc.2 and 2.0.0 ("2.0.0-SNAPSHOT-…" would sort before rc.1).
  */
 export function resolveVersion(inputs: VersionInputs): ResolvedVersion {
   const explicit = (value: string, source: VersionSource): ResolvedVersion => {
@@ -34,11 +36,14 @@ export function resolveVersion(inputs: VersionInputs): ResolvedVersion {
   if (tag !== undefined) return explicit(tag, 'tag');
   if (inputs.configVersion !== undefined) return explicit(inputs.configVersion, 'config');
   const base = inputs.previousTag ? parseSemver(inputs.previousTag) : undefined;
-  const next = base
-    ? { ...base, patch: base.prerelease.length ? base.patch : base.patch + 1, prerelease: [], build: [] }
-    : { major: 0, minor: 0, patch: 1, prerelease: [], build: [] };
+  const snapshotId = `SNAPSHOT-${inputs.shortCommit}`;
+  const next = !base
+    ? { major: 0, minor: 0, patch: 1, prerelease: [snapshotId], build: [] }
+    : base.prerelease.length
+      ? { ...base, prerelease: [...base.prerelease, snapshotId], build: [] }
+      : { ...base, patch: base.patch + 1, prerelease: [snapshotId], build: [] };
   return {
-    version: `${formatSemver(next)}-SNAPSHOT-${inputs.shortCommit}`,
+    version: formatSemver(next),
     snapshot: true,
     source: 'snapshot',
   };

@@ -10,12 +10,20 @@ describe('version resolution', () => {
     [{ ...base, exactTags: ['v1.0.0'], configVersion: '0.9.0' }, '1.0.0', 'tag', false],
     [{ ...base, configVersion: '0.9.0', previousTag: 'v0.8.0' }, '0.9.0', 'config', false],
     [{ ...base, previousTag: 'v1.2.3' }, '1.2.4-SNAPSHOT-abc1234', 'snapshot', true],
-    [{ ...base, previousTag: 'v2.0.0-rc.1' }, '2.0.0-SNAPSHOT-abc1234', 'snapshot', true],
+    [{ ...base, previousTag: 'v2.0.0-rc.1' }, '2.0.0-rc.1.SNAPSHOT-abc1234', 'snapshot', true],
     [{ ...base }, '0.0.1-SNAPSHOT-abc1234', 'snapshot', true],
     [{ ...base, flag: 'v3.1.4' }, '3.1.4', 'flag', false],
   ])('%#', (inputs, version, source, snapshot) => {
     expect(resolveVersion(inputs)).toEqual({ version, source, snapshot });
   });
+  it('a snapshot sorts after the tag it grew from and before the next release', () => {
+    for (const [tag, next] of [['v1.2.3', '1.2.4'], ['v2.0.0-rc.1', '2.0.0-rc.2'], ['v2.0.0-rc.1', '2.0.0']]) {
+      const snap = parseSemver(resolveVersion({ ...base, previousTag: tag! }).version)!;
+      expect(Math.sign(compareSemver(parseSemver(tag!)!, snap)), `${tag} < snapshot`).toBe(-1);
+      expect(Math.sign(compareSemver(snap, parseSemver(next!)!)), `snapshot < ${next}`).toBe(-1);
+    }
+  });
+
   it('rejects a version that is not semver and says where it came from', () => {
     expect(() => resolveVersion({ ...base, flag: '1.2' })).toThrow('--version "1.2" is not a semantic version');
   });
