@@ -18,9 +18,11 @@ export function newUpgradeCode(): string {
   return randomUUID().toUpperCase();
 }
 
-function moduleName(goMod: string | undefined, dir: string): string {
-  const module = goMod?.match(/^module\s+(\S+)/m)?.[1];
-  const name = (module ?? basename(dir)).split('/').filter(Boolean).at(-1) ?? 'app';
+export function moduleName(goMod: string | undefined, dir: string): string {
+  const module = goMod?.match(/^module\s+(\S+)/m)?.[1]?.replace(/^"|"$/g, '');
+  // github.com/acme/tool/v2 is "tool": the /vN suffix is Go's major-version path element.
+  const parts = (module ?? basename(dir)).split('/').filter(Boolean);
+  const name = (parts.length > 1 && /^v\d+$/.test(parts.at(-1)!) ? parts.at(-2) : parts.at(-1)) ?? 'app';
   return name.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'app';
 }
 
@@ -28,13 +30,13 @@ export function starterConfig(name: string, upgradeCode: string): string {
   return `# yaml-language-server: $schema=https://winship.dev/schema/release.schema.json
 # winship release configuration: see "Configuration" in winship's README.
 project:
-  name: ${name}
-  description: ${name}
+  name: ${JSON.stringify(name)}
+  description: ${JSON.stringify(name)}
   vendor: Your Company
 
 builds:
   - main: .
-    binary: ${name}
+    binary: ${JSON.stringify(name)}
     targets: [windows/amd64, windows/arm64, windows/386]
 
 archives:

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { moduleName, starterConfig } from '../../src/commands/init.js';
 import { parseConfig } from '../../src/config/load.js';
 import { repoRoot, runRelease } from '../support/cli.js';
 
@@ -80,6 +81,14 @@ describe('release init', () => {
     const again = await runRelease(['init'], { cwd: dir });
     expect(again.stdout).toContain('kept the msi.upgradeCode already in');
     expect(await readFile(join(dir, 'release.yaml'), 'utf8')).toBe(text);
+  });
+
+  it('names the project after the module, skipping a /vN suffix, and writes a valid file for any name', async () => {
+    expect(moduleName('module github.com/acme/tool/v2\n', '/x')).toBe('tool');
+    expect(moduleName(undefined, '/src/v2')).toBe('v2');
+    expect(moduleName('module example.com/1.5\n', '/x')).toBe('1.5');
+    // "1.5" unquoted would be read back as the number 1.5.
+    expect(parseConfig(starterConfig('1.5', '6E1F3C2A-9B7D-4E8F-A1B2-C3D4E5F60718')).project.name).toBe('1.5');
   });
 
   it('adds an UpgradeCode to an existing file and keeps its comments', async () => {
