@@ -19,7 +19,7 @@ export const check: Stage = {
     ctx.toolVersions.go = version;
 
     for (const [i, build] of ctx.config.builds.entries()) {
-      const dir = ctx.project(build.main);
+      const dir = ctx.project(mainPackageArg(build.main)); // the folder go is given: "cmd\app" works on Linux too
       const where = `builds[${i}].main`;
       const info = await stat(dir).catch(() => undefined);
       if (!info?.isDirectory()) {

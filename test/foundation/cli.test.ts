@@ -167,6 +167,11 @@ describe('release CLI', () => {
     const r2 = await runRelease(['build'], { cwd: dir });
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr).toContain('builds[0].main: ./lib is package "lib", not a main package');
+    // A Windows-style path means the same folder on every OS.
+    await writeFile(join(dir, 'release.yaml'), 'project:\n  name: x\nversion: 1.0.0\nbuilds:\n  - main: cmd\\appw\n    targets: [windows/amd64]\n');
+    const r3 = await runRelease(['build', '--dry-run'], { cwd: dir });
+    expect(r3.exitCode, r3.stderr).toBe(0);
+    expect(r3.stdout).toMatch(/go build .* \.\/cmd\/appw$/m);
   });
 
   it('checks vendor/ against go.mod and shows the drift', async () => {
