@@ -240,6 +240,10 @@ export const configSchema = z
       }
       seen.set(id, i);
     });
+    // Caught here, with a position, instead of after every Go build has run.
+    if (cfg.msi && !cfg.msi.disabled && !cfg.msi.manufacturer && !cfg.project.vendor) {
+      ctx.addIssue({ code: 'custom', path: ['msi'], message: 'an MSI must name its manufacturer: set project.vendor or msi.manufacturer' });
+    }
   })
   .describe('winship release configuration (release.yaml)');
 

@@ -38,6 +38,7 @@ describe('release.yaml validation', () => {
     ['project:\n  name: x\nbuilds:\n  - resources:\n      executionLevel: admin\n', 'release.yaml:5:23: builds[0].resources.executionLevel: "admin" is not a supported execution level (supported: asInvoker, highestAvailable, requireAdministrator)'],
     ['project:\n  name: x\nbuilds:\n  - flags: [-o, out]\n', 'release.yaml:4:12: builds[0].flags: must not contain -o, -ldflags, -tags, -trimpath, -buildvcs'],
     ['project:\n  name: x\nbuilds:\n  - ldflags: -X main.v={{.Versoin}}\n', 'release.yaml:4:14: builds[0].ldflags: unknown template field {{.Versoin}} (known: {{.Version}}, {{.Commit}}, {{.ShortCommit}}, {{.Date}}, {{.ProjectName}})'],
+    ['project:\n  name: x\nbuilds: [{}]\nmsi:\n  scope: perUser\n', 'release.yaml:5:3: msi: an MSI must name its manufacturer: set project.vendor or msi.manufacturer'],
     ['project:\n  name: x\nbuilds:\n  - flags: ["--trimpath=false"]\n', 'release.yaml:4:12: builds[0].flags: must not contain -o, -ldflags, -tags, -trimpath, -buildvcs'],
     ['project:\n  name: x\nbuilds:\n  - {}\n  - {}\n', 'release.yaml:5:5: builds[1]: duplicate build id "x" (also builds[0])'],
     ['project:\n  name: x\nversion: one\nbuilds: [{}]\n', 'release.yaml:3:10: version: "one" is not a semantic version'],
