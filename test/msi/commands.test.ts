@@ -94,7 +94,7 @@ describe('release init', () => {
   it('adds an UpgradeCode to an existing file and keeps its comments', async () => {
     const dir = join(work, 'init2');
     await mkdir(dir);
-    await writeFile(join(dir, 'release.yaml'), '# my release\nproject:\n  name: tool # the name\nbuilds:\n  - {}\nmsi:\n  scope: perUser\n');
+    await writeFile(join(dir, 'release.yaml'), '# my release\nproject:\n  name: tool # the name\n  vendor: Acme\nbuilds:\n  - {}\nmsi:\n  scope: perUser\n');
     const r = await runRelease(['init'], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
     const text = await readFile(join(dir, 'release.yaml'), 'utf8');
