@@ -108,7 +108,8 @@ export function requestTimestamp(
       request.destroy();
     };
 
-    const client = target.protocol === 'https:' ? https : http;
+    // To a proxy we always speak plain http (https through a proxy is refused above).
+    const client = proxy || target.protocol === 'http:' ? http : https;
     const headers: Record<string, string> = {
       'Content-Type': 'application/timestamp-query',
       Accept: 'application/timestamp-reply',
@@ -120,11 +121,18 @@ export function requestTimestamp(
     if (proxy?.username) {
       headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
     }
-    const request = (proxy ? http : client).request(
+    const direct = urlToHttpOptions(target);
+    const request = client.request(
       {
         ...(proxy
-          ? { hostname: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || 80, path: target.href }
-          : urlToHttpOptions(target)),
+          ? {
+              hostname: proxy.hostname.replace(/^\[|\]$/g, ''),
+              port: proxy.port || 80,
+              // The absolute URL without the TSA's credentials: those go in Authorization, as direct.
+              path: `${target.protocol}//${target.host}${target.pathname}${target.search}`,
+              ...(direct.auth ? { auth: direct.auth } : {}),
+            }
+          : direct),
         method: 'POST',
         // A fresh connection per request: latency then includes connecting, as it will when
         // osslsigncode connects, and no pooled socket outlives a probe.

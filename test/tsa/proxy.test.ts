@@ -36,6 +36,7 @@ describe('probeTimestampServer through a proxy', () => {
   let proxy: http.Server;
   let proxyUrl: string;
   const seen: string[] = [];
+  const authSeen: Array<string | undefined> = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'winship-proxy-'));
@@ -43,6 +44,7 @@ describe('probeTimestampServer through a proxy', () => {
     // A forward proxy: takes absolute-form requests and passes them on.
     proxy = http.createServer((req, res) => {
       seen.push(`${req.method} ${req.url} auth=${req.headers['proxy-authorization'] ?? '-'}`);
+      authSeen.push(req.headers.authorization);
       const { 'proxy-authorization': _auth, ...headers } = req.headers;
       const upstream = http.request(req.url!, { method: req.method, headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
@@ -68,6 +70,15 @@ describe('probeTimestampServer through a proxy', () => {
     expect(direct.verdict).toBe('ok');
     expect(seen).toHaveLength(1);
     expect(fleet.server('healthy').requestCount - before).toBe(2);
+  });
+
+  it('keeps the server\'s own credentials out of the request line sent to the proxy', async () => {
+    seen.length = 0;
+    const withAuth = fleet.url('healthy').replace('http://', 'http://acct:t0ken@');
+    const result = await probeTimestampServer(withAuth, { timeoutMs: 5000, env: { http_proxy: proxyUrl } });
+    expect(result.verdict).toBe('ok');
+    expect(seen).toEqual([`POST ${fleet.url('healthy')} auth=-`]);
+    expect(authSeen.at(-1)).toBe(`Basic ${Buffer.from('acct:t0ken').toString('base64')}`);
   });
 
   it('a proxy that cannot be reached fails the server, as it would fail signing', async () => {
