@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runCli } from '../lib/cli.js';
+import { runCli } from '../lib/main.js';
 
 await runCli();

@@ -2,7 +2,7 @@ import archiver from 'archiver';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { CancelledError } from '../errors.js';
+import { CancelledError } from '../util/errors.js';
 import { compareOrdinal } from '../util/compare.js';
 
 export interface ZipEntry {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { LDFLAGS_FIELDS, templateProblem } from '../template.js';
+import { LDFLAGS_FIELDS, templateProblem } from './template.js';
 import { parseSemver } from '../version/semver.js';
-import { PRERELEASE_MAPPINGS } from '../wix/version.js';
+import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.

@@ -1,11 +1,11 @@
-import { StageError } from '../errors.js';
-import { byArch, byKind } from '../artifacts.js';
-import { archiveName, archOf, type GoArch } from '../names.js';
-import { runBounded } from '../parallel.js';
-import type { Stage } from '../stage.js';
+import { StageError } from '../util/errors.js';
+import { byArch, byKind } from '../artifacts/registry.js';
+import { archiveName, archOf, type GoArch } from '../artifacts/names.js';
+import { runBounded } from '../util/parallel.js';
+import type { Stage } from '../context/stage.js';
 import { produceAtomic } from '../util/fs.js';
 import { writeDeterministicZip, type ZipEntry } from '../archive/zip.js';
-import { collectProjectFiles } from '../projectFiles.js';
+import { collectProjectFiles } from '../context/projectFiles.js';
 
 /** One zip per target: the binaries of every build for that arch, plus the extra files. */
 export const archives: Stage = {

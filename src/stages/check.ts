@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { StageError, UsageError } from '../errors.js';
+import { StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
-import type { ReleaseContext } from '../context.js';
-import type { Stage } from '../stage.js';
+import type { ReleaseContext } from '../context/context.js';
+import type { Stage } from '../context/stage.js';
 import { checkGoVersion, goModVendorTo, goModVerify, goPackageName, goVersion, mainPackageArg } from '../tools/go.js';
 
 /** Fail in seconds, not after three builds: toolchain, main packages, module integrity. */

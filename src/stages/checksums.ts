@@ -1,8 +1,8 @@
-import { distRelative, fingerprint } from '../artifactFiles.js';
-import { formatSha256Sums } from '../checksums/format.js';
-import { checksumsName } from '../names.js';
-import { runBounded } from '../parallel.js';
-import type { Stage } from '../stage.js';
+import { distRelative, fingerprint } from '../artifacts/files.js';
+import { formatSha256Sums } from '../archive/checksums.js';
+import { checksumsName } from '../artifacts/names.js';
+import { runBounded } from '../util/parallel.js';
+import type { Stage } from '../context/stage.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 /** Last stage that touches release files: nothing may change a file after its digest is written. */

@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 import type { BuildConfig, Target } from '../config/schema.js';
-import type { ReleaseContext } from '../context.js';
-import { archOf, binaryFile, binaryFolder } from '../names.js';
-import { runBounded } from '../parallel.js';
-import type { Stage } from '../stage.js';
-import { renderFieldTemplate, TemplateError, type LdflagsField } from '../template.js';
+import type { ReleaseContext } from '../context/context.js';
+import { archOf, binaryFile, binaryFolder } from '../artifacts/names.js';
+import { runBounded } from '../util/parallel.js';
+import type { Stage } from '../context/stage.js';
+import { renderFieldTemplate, TemplateError, type LdflagsField } from '../config/template.js';
 import { goBuild as runGoBuild } from '../tools/go.js';
 import { produceAtomic } from '../util/fs.js';
 

@@ -1,9 +1,9 @@
-import type { ReleaseContext } from '../context.js';
-import { ARTIFACTS_JSON, METADATA_JSON } from '../names.js';
-import type { Stage } from '../stage.js';
-import { TOOL_VERSION } from '../toolVersion.js';
+import type { ReleaseContext } from '../context/context.js';
+import { ARTIFACTS_JSON, METADATA_JSON } from '../artifacts/names.js';
+import type { Stage } from '../context/stage.js';
+import { TOOL_VERSION } from '../util/toolVersion.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { distRelative, fingerprint } from '../artifactFiles.js';
+import { distRelative, fingerprint } from '../artifacts/files.js';
 
 export function artifactsDocument(ctx: ReleaseContext) {
   return {

@@ -1,19 +1,19 @@
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { byArch, byKind } from '../artifacts.js';
-import type { ReleaseContext } from '../context.js';
-import { StageError, UsageError } from '../errors.js';
+import { byArch, byKind } from '../artifacts/registry.js';
+import type { ReleaseContext } from '../context/context.js';
+import { StageError, UsageError } from '../util/errors.js';
 import { BACKENDS, chooseBackend, type MsiBackend } from '../msi/backends.js';
 import { pinMsiTimestamps } from '../msi/pinTimestamps.js';
-import { archOf, msiName, wixArchOf, type GoArch } from '../names.js';
-import { runBounded } from '../parallel.js';
-import { collectProjectFiles, type ProjectFile } from '../projectFiles.js';
-import type { Stage } from '../stage.js';
+import { archOf, msiName, wixArchOf, type GoArch } from '../artifacts/names.js';
+import { runBounded } from '../util/parallel.js';
+import { collectProjectFiles, type ProjectFile } from '../context/projectFiles.js';
+import type { Stage } from '../context/stage.js';
 import { onPath } from '../tools/path.js';
 import { forgetTemp, produceAtomic, sha256, sha256File, trackTemp } from '../util/fs.js';
-import { normaliseGuid, upgradeCodeFromName, upgradeCodeFromNameWarning, uuidV5 } from '../wix/guid.js';
-import type { PayloadEntry } from '../wix/payload.js';
-import { buildWixSources } from '../wix/sources.js';
-import { toMsiProductVersion } from '../wix/version.js';
+import { normaliseGuid, upgradeCodeFromName, upgradeCodeFromNameWarning, uuidV5 } from '../msi/wix/guid.js';
+import type { PayloadEntry } from '../msi/wix/payload.js';
+import { buildWixSources } from '../msi/wix/sources.js';
+import { toMsiProductVersion } from '../msi/wix/version.js';
 
 type MsiConfig = NonNullable<ReleaseContext['config']['msi']>;
 

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { StageError } from '../errors.js';
-import { byBuild, byKind } from '../artifacts.js';
+import { StageError } from '../util/errors.js';
+import { byBuild, byKind } from '../artifacts/registry.js';
 import type { BuildConfig } from '../config/schema.js';
-import type { ReleaseContext } from '../context.js';
+import type { ReleaseContext } from '../context/context.js';
 import { embedResources, InvalidIconError, type VersionResourceInfo } from '../pe/resources.js';
-import { runBounded } from '../parallel.js';
-import type { Stage } from '../stage.js';
+import { runBounded } from '../util/parallel.js';
+import type { Stage } from '../context/stage.js';
 import { produceAtomic } from '../util/fs.js';
 import { toWindowsFileVersion } from '../version/semver.js';
 

@@ -1,5 +1,4 @@
 import { ToolFailedError, type ToolRunner, type Tool } from './runner.js';
-import { highestTag, isReleaseTag } from '../version/semver.js';
 
 export const git: Tool = { name: 'git', command: 'git', install: 'apt-get install git' };
 
@@ -8,8 +7,10 @@ export interface GitFacts {
   shortCommit: string;
   /** Committer date of HEAD, seconds since the epoch. */
   commitEpoch: number;
-  exactTags: string[];
-  previousTag?: string;
+  /** Tags on HEAD, as git lists them (which of them are release tags is the version policy's call). */
+  tagsAtHead: string[];
+  /** Tags matching v* reachable from HEAD: where a snapshot's version grows from. */
+  reachableTags: string[];
   dirty: boolean;
 }
 
@@ -35,8 +36,7 @@ export async function readGitFacts(runner: ToolRunner, dir: string, ignore: read
     // Untracked files count (not ignored ones): go build compiles an untracked .go file in.
     q('status', '--porcelain', '--', '.', ...ignore.map((p) => `:(exclude)${p}`)),
   ]);
-  const exactTags = pointing.split('\n').filter(isReleaseTag);
-  const previousTag = highestTag(merged.split('\n'));
+  const lines = (text: string) => text.split('\n').filter(Boolean);
   const dirty = status.length > 0;
-  return { commit, shortCommit, commitEpoch, exactTags, previousTag, dirty };
+  return { commit, shortCommit, commitEpoch, tagsAtHead: lines(pointing), reachableTags: lines(merged), dirty };
 }

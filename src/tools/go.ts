@@ -1,4 +1,4 @@
-import { StageError } from '../errors.js';
+import { StageError } from '../util/errors.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const go: Tool = {

@@ -5,18 +5,18 @@
 // - No timeout of its own: a TSA that accepts the connection and never answers stalls it
 //   forever. Every run here has a deadline and is killed with its process group.
 // - With several -ts it tries them in order but reports only the last error, so we pass one
-//   -ts per run and do failover, pacing and retries ourselves (src/sign/failover.ts).
+//   -ts per run and do failover, pacing and retries ourselves (src/signing/failover.ts).
 // - It checks neither the reply's nonce nor the TSA certificate's timeStamping EKU, and
 //   `verify` exits 0 ("Succeeded") for a token whose imprint does not match. So `verify` output
-//   is parsed line by line, and the engine checks the token itself (src/sign/timestampToken.ts).
+//   is parsed line by line, and the engine checks the token itself (src/signing/timestampToken.ts).
 // - "Connecting to URL" on stdout means it got as far as the TSA: a failure before that line
 //   (wrong password, unsupported file) is not the server's fault and retrying cannot help.
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StageError } from '../errors.js';
-import type { VerifiedSignature, VerifyReport } from '../sign/report.js';
+import { StageError } from '../util/errors.js';
+import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
@@ -59,7 +59,7 @@ export interface OsslsigncodeSignSpec {
   /** -i: the "more information" link. */
   url?: string;
   digest: 'sha256';
-  /** One RFC 3161 server: failover between servers is ours (src/sign/failover.ts). */
+  /** One RFC 3161 server: failover between servers is ours (src/signing/failover.ts). */
   timestampUrl?: string;
   /** -nest: append a signature instead of replacing the existing one. */
   nest?: boolean;

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { CancelledError, MissingToolError, StageError } from '../errors.js';
+import { CancelledError, MissingToolError, StageError } from '../util/errors.js';
 import { DETACH_CHILDREN, killGroup, trackGroup, untrackGroup } from './processes.js';
 import { formatCommand, redact } from './redact.js';
 

@@ -14,8 +14,8 @@
 //   the runner as a secret so it is redacted from every printed line, error and log.
 
 import path from 'node:path';
-import { StageError } from '../errors.js';
-import type { VerifiedSignature, VerifyReport } from '../sign/report.js';
+import { StageError } from '../util/errors.js';
+import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const signtool: Tool = {
@@ -45,7 +45,7 @@ export interface SigntoolSignSpec {
   /** `/du`: the "more information" link. */
   url?: string;
   digest: 'sha256';
-  /** One RFC 3161 server (`/tr URL /td sha256`); failover is ours (src/sign/failover.ts). */
+  /** One RFC 3161 server (`/tr URL /td sha256`); failover is ours (src/signing/failover.ts). */
   timestampUrl?: string;
   /** `/as`: append a signature instead of replacing the existing one. */
   nest?: boolean;

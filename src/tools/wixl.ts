@@ -1,4 +1,4 @@
-import type { Tool } from './runner.js';
+import type { Tool, ToolRunner } from './runner.js';
 
 export const wixl: Tool = { name: 'wixl', command: 'wixl', install: 'apt-get install wixl' };
 export const msibuild: Tool = { name: 'msibuild', command: 'msibuild', install: 'apt-get install msitools' };
@@ -17,4 +17,29 @@ export function wixlArgs(opts: { arch: 'x86' | 'x64'; output: string; sources: r
  */
 export function msibuildSummaryArgs(opts: { msi: string; subject: string; author: string; template: string; packageCode: string }): string[] {
   return [opts.msi, '-s', opts.subject, opts.author, opts.template, `{${opts.packageCode}}`];
+}
+
+/** `wixl --version` ("0.101"); undefined in a dry run, where nothing runs. */
+export async function wixlVersion(runner: ToolRunner, cwd: string): Promise<string | undefined> {
+  if (runner.dryRun) return undefined;
+  return (await runner.run({ tool: wixl, args: ['--version'], cwd, readOnly: true, timeoutMs: 30_000 })).stdout.trim();
+}
+
+export interface WixlBuild {
+  /** Holds the sources; Source paths in them are relative to it (wixl cannot open absolute ones). */
+  workDir: string;
+  sources: readonly string[];
+  output: string;
+  arch: 'x86' | 'x64';
+  /** What msibuild then writes into the summary stream (see msibuildSummaryArgs). */
+  summary: { subject: string; author: string; template: string; packageCode: string };
+  /** What the package is, for messages ("arm64 MSI"). */
+  subject: string;
+  signal?: AbortSignal;
+}
+
+/** wixl, then msibuild to set the summary's platform and PackageCode. */
+export async function buildWithWixl(runner: ToolRunner, b: WixlBuild): Promise<void> {
+  await runner.run({ tool: wixl, args: wixlArgs({ arch: b.arch, output: b.output, sources: b.sources }), cwd: b.workDir, signal: b.signal, timeoutMs: 60 * 60_000, subject: b.subject });
+  await runner.run({ tool: msibuild, args: msibuildSummaryArgs({ msi: b.output, ...b.summary }), cwd: b.workDir, signal: b.signal, timeoutMs: 5 * 60_000 });
 }

@@ -11,7 +11,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { urlToHttpOptions } from 'node:url';
 import { proxyFor } from './proxy.js';
-import { CancelledError } from '../errors.js';
+import { CancelledError } from '../util/errors.js';
 import {
   buildTimeStampReq,
   classifyTimeStampReply,

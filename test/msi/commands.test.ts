@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { moduleName, starterConfig } from '../../src/commands/init.js';
+import { moduleName, starterConfig } from '../../src/cli/commands/init.js';
 import { parseConfig } from '../../src/config/load.js';
 import { repoRoot, runRelease } from '../support/cli.js';
 

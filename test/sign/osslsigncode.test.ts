@@ -5,7 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { shippingProblems } from '../../src/sign/report.js';
+import { shippingProblems } from '../../src/signing/report.js';
 import {
   describeOsslsigncodeFailure,
   opensslSlashNameToRfc4514,
@@ -160,7 +160,7 @@ describe('parseOsslsigncodeVerify on osslsigncode 2.9 output', () => {
     expect(report.signatures[0]).toMatchObject({ signatureOk: true, timestamp: { serverSignatureOk: true } });
     expect(rec.stdout).toContain('Subject: /O=Winship Tests/CN=Winship Test TSA Without EKU');
     expect(report.problems).toEqual([]);
-    // Why the engine reads the token itself (src/sign/timestampToken.ts).
+    // Why the engine reads the token itself (src/signing/timestampToken.ts).
     expect(shippingProblems(report)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
 // each file says where it came from).
 
 import { describe, expect, it } from 'vitest';
-import { shippingProblems } from '../../src/sign/report.js';
+import { shippingProblems } from '../../src/signing/report.js';
 import { ToolRunner } from '../../src/tools/runner.js';
 import {
   parseSigntoolSignOutput,

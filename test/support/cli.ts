@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import { cp, mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
+import { repoRoot } from './paths.js';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { repoRoot };
 export const releaseBin = join(repoRoot, 'bin', 'release.js');
 
 /** Run the compiled CLI (npm test compiles lib/ first) as a user would. */

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError } from '../../src/util/errors.js';
 import {
   TsaTransportError,
   probeTimestampServer,

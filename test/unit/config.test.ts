@@ -65,7 +65,7 @@ describe('release.yaml validation', () => {
 
 describe('dist: in release.yaml', () => {
   it('is relative to the project, or absolute as given (never joined under the project)', async () => {
-    const { ReleaseContext } = await import('../../src/context.js');
+    const { ReleaseContext } = await import('../../src/context/context.js');
     const at = (dist: string) =>
       new ReleaseContext({ ...parseConfig('project:\n  name: x\nbuilds: [{}]\n'), dist }, '/p/release.yaml', '/p', {} as never, {} as never, {} as never, new AbortController().signal, {} as never).distDir;
     expect(at('dist')).toBe('/p/dist');

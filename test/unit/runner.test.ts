@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, MissingToolError } from '../../src/errors.js';
-import { runBounded } from '../../src/parallel.js';
+import { CancelledError, MissingToolError } from '../../src/util/errors.js';
+import { runBounded } from '../../src/util/parallel.js';
 import { formatCommand, redact } from '../../src/tools/redact.js';
 import { goBuildArgs, goBuildEnv, checkGoVersion } from '../../src/tools/go.js';
 import { ToolFailedError, ToolRunner, type Tool } from '../../src/tools/runner.js';

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDeterministicZip } from '../../src/archive/zip.js';
-import { formatSha256Sums } from '../../src/checksums/format.js';
-import { CancelledError } from '../../src/errors.js';
+import { formatSha256Sums } from '../../src/archive/checksums.js';
+import { CancelledError } from '../../src/util/errors.js';
 
 describe('deterministic zip', () => {
   it('same entries in any order, in any time zone, give the same bytes', async () => {

@@ -2,15 +2,15 @@ import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StageError } from '../../src/errors.js';
-import { isRepresentable, unrepresentableChars } from '../../src/wix/codepage.js';
+import { StageError } from '../../src/util/errors.js';
+import { isRepresentable, unrepresentableChars } from '../../src/msi/wix/codepage.js';
 import {
   checkPayloadNames,
   collectPayload,
   findNameProblems,
   MAX_CABINET_FILES,
   type PayloadEntry,
-} from '../../src/wix/payload.js';
+} from '../../src/msi/wix/payload.js';
 import { tempDir, writeTree } from '../fixtures/wix/support.js';
 
 const files = (...paths: string[]): PayloadEntry[] =>

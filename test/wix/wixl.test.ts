@@ -5,10 +5,10 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WixArch } from '../../src/wix/arch.js';
-import { harvestTree, listComponents, renderFragment } from '../../src/wix/harvest.js';
-import { collectPayload, type PayloadEntry } from '../../src/wix/payload.js';
-import { buildWixSources, PAYLOAD_WXS, PRODUCT_WXS, type BuildWixSourcesOptions, type WixSources } from '../../src/wix/sources.js';
+import type { WixArch } from '../../src/msi/wix/arch.js';
+import { harvestTree, listComponents, renderFragment } from '../../src/msi/wix/harvest.js';
+import { collectPayload, type PayloadEntry } from '../../src/msi/wix/payload.js';
+import { buildWixSources, PAYLOAD_WXS, PRODUCT_WXS, type BuildWixSourcesOptions, type WixSources } from '../../src/msi/wix/sources.js';
 import { hasCommand, msiSummary, msiTable, tempDir, UPGRADE_CODE, writeTree } from '../fixtures/wix/support.js';
 
 const tools = await Promise.all(['wixl', 'msiinfo', 'msiextract', 'msibuild'].map(hasCommand));

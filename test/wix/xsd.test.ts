@@ -4,11 +4,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WIX_ARCHES } from '../../src/wix/arch.js';
-import { harvestTree, renderFragment } from '../../src/wix/harvest.js';
-import type { PayloadEntry } from '../../src/wix/payload.js';
-import { productTemplateData, serviceElements, type ProductOptions } from '../../src/wix/sources.js';
-import { inlineFragment, renderProductWxs } from '../../src/wix/template.js';
+import { WIX_ARCHES } from '../../src/msi/wix/arch.js';
+import { harvestTree, renderFragment } from '../../src/msi/wix/harvest.js';
+import type { PayloadEntry } from '../../src/msi/wix/payload.js';
+import { productTemplateData, serviceElements, type ProductOptions } from '../../src/msi/wix/sources.js';
+import { inlineFragment, renderProductWxs } from '../../src/msi/wix/template.js';
 import { hasCommand, hasXsd, tempDir, UPGRADE_CODE, wix3Xsd } from '../fixtures/wix/support.js';
 
 const OPTIONAL = ['perUser', 'shortcut', 'addToPath', 'registry', 'license', 'installDirUi', 'service'] as const;

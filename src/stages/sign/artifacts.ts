@@ -1,7 +1,7 @@
-import type { Artifact } from '../../artifacts.js';
-import type { ReleaseContext } from '../../context.js';
-import type { SigningPlan } from './plan.js';
-import { signConfig } from './settings.js';
+import type { Artifact } from '../../artifacts/registry.js';
+import type { ReleaseContext } from '../../context/context.js';
+import type { SigningPlan } from '../../signing/plan.js';
+import { signConfig } from '../../signing/settings.js';
 
 type Signable = 'binary' | 'msi' | 'msix';
 
@@ -16,14 +16,14 @@ export function signingSkipReason(ctx: ReleaseContext, kinds: readonly Signable[
 
 /** The plan is made once per run: one probe of the timestamp servers, one limiter for every file. */
 export function signingPlan(ctx: ReleaseContext): Promise<SigningPlan> {
-  return ctx.once('signing-plan', async () => (await import('./plan.js')).makeSigningPlan(ctx, signConfig(ctx)!));
+  return ctx.once('signing-plan', async () => (await import('../../signing/plan.js')).makeSigningPlan(ctx, signConfig(ctx)!));
 }
 
 /** Sign and verify `artifacts` in place, and record who signed and when on each. */
 export async function signArtifacts(ctx: ReleaseContext, artifacts: readonly Artifact[]): Promise<void> {
   if (artifacts.length === 0) return;
   const plan = await signingPlan(ctx);
-  const { signWithPlan } = await import('./plan.js');
+  const { signWithPlan } = await import('../../signing/plan.js');
   const records = await signWithPlan(ctx, plan, artifacts.map((a) => a.path));
   const byPath = new Map(records.map((r) => [r.file, r]));
   for (const a of artifacts) {

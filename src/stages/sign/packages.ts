@@ -1,5 +1,5 @@
-import { byKind } from '../../artifacts.js';
-import type { Stage } from '../../stage.js';
+import { byKind } from '../../artifacts/registry.js';
+import type { Stage } from '../../context/stage.js';
 import { signArtifacts, signingSkipReason } from './artifacts.js';
 
 /** Authenticode on the installers, right after they are built (before checksums). */

@@ -1,0 +1,115 @@
+// Which characters an MSI database codepage can hold.
+//
+// An MSI stores every string (file names, ProductName, registry values...) in one ANSI
+// codepage. A character the codepage lacks cannot be stored: wixl 0.101 then writes an empty
+// FileName (pure Greek/Japanese names, measured) or crashes with SIGSEGV (a name mixing
+// cp1252 and non-cp1252 letters such as "Œελ.txt", measured), and WiX fails at link time.
+// So names and texts are checked before anything is built.
+
+import { StageError } from '../../util/errors.js';
+
+/** Windows-1252 bytes 0x80-0x9F (the part that differs from Latin-1). 0x81, 0x8D, 0x8F, 0x90
+ * and 0x9D are unassigned. Source: unicode.org MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT. */
+const CP1252_HIGH = [
+  0x20ac, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017d,
+  0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x017e,
+  0x0178,
+];
+
+/** Codepages we can check, and the WHATWG encoding label used to learn the non-1252 ones. */
+const DECODED_CODEPAGES: Record<number, string> = {
+  874: 'windows-874',
+  1250: 'windows-1250',
+  1251: 'windows-1251',
+  1253: 'windows-1253',
+  1254: 'windows-1254',
+  1255: 'windows-1255',
+  1256: 'windows-1256',
+  1257: 'windows-1257',
+  1258: 'windows-1258',
+  932: 'shift_jis',
+  936: 'gbk',
+  949: 'euc-kr',
+  950: 'big5',
+};
+
+export const SUPPORTED_CODEPAGES: readonly number[] = [1252, ...Object.keys(DECODED_CODEPAGES).map(Number)].sort(
+  (a, b) => a - b,
+);
+
+const cache = new Map<number, ReadonlySet<number>>();
+
+function cp1252(): Set<number> {
+  const set = new Set<number>();
+  for (let c = 0x00; c <= 0x7f; c++) set.add(c);
+  for (let c = 0xa0; c <= 0xff; c++) set.add(c);
+  for (const c of CP1252_HIGH) set.add(c);
+  return set;
+}
+
+/** Learns a codepage from the platform's decoder: every byte (and, for the double-byte
+ * codepages, every byte pair) that decodes to exactly one character other than U+FFFD. */
+function decoded(label: string, codepage: number): Set<number> {
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(label, { fatal: false });
+  } catch {
+    throw new StageError(`Codepage ${codepage} (${label}) is not available in this Node.js build (it lacks full ICU).`);
+  }
+  const set = new Set<number>();
+  const add = (bytes: number[]): void => {
+    const chars = [...decoder.decode(Uint8Array.from(bytes))];
+    const c = chars.length === 1 ? chars[0]!.codePointAt(0)! : -1;
+    if (c >= 0 && c !== 0xfffd) set.add(c);
+  };
+  for (let b = 0; b <= 0xff; b++) add([b]);
+  if (codepage >= 932 && codepage <= 950) {
+    for (let lead = 0x81; lead <= 0xfe; lead++) {
+      for (let trail = 0x40; trail <= 0xfe; trail++) add([lead, trail]);
+    }
+  }
+  // C1 controls come from unassigned bytes in the WHATWG tables; Windows has no letters there.
+  for (let c = 0x80; c <= 0x9f; c++) set.delete(c);
+  return set;
+}
+
+/** The set of code points codepage `codepage` can store. Throws for codepages we cannot check. */
+export function codepageCharset(codepage: number): ReadonlySet<number> {
+  const cached = cache.get(codepage);
+  if (cached) return cached;
+  let set: Set<number>;
+  if (codepage === 1252) {
+    set = cp1252();
+  } else {
+    const label = DECODED_CODEPAGES[codepage];
+    if (label === undefined) {
+      throw new StageError(
+        `Codepage ${codepage} is not supported for MSI packages; use one of ${SUPPORTED_CODEPAGES.join(', ')}.`,
+      );
+    }
+    set = decoded(label, codepage);
+  }
+  cache.set(codepage, set);
+  return set;
+}
+
+/** The distinct characters of `text` that `codepage` cannot store, in order of appearance. */
+export function unrepresentableChars(text: string, codepage: number): string[] {
+  const charset = codepageCharset(codepage);
+  const bad: string[] = [];
+  for (const ch of text) {
+    if (!charset.has(ch.codePointAt(0)!) && !bad.includes(ch)) bad.push(ch);
+  }
+  return bad;
+}
+
+export function isRepresentable(text: string, codepage: number): boolean {
+  return unrepresentableChars(text, codepage).length === 0;
+}
+
+/** `'ε' (U+03B5)` — how a character is named in error messages. */
+export function describeChar(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  const hex = cp.toString(16).toUpperCase().padStart(4, '0');
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ? `U+${hex}` : `'${ch}' (U+${hex})`;
+}

@@ -1,0 +1,151 @@
+// osslsigncode as a signing backend: sign into a new file, verify it, and check the timestamp
+// token ourselves (osslsigncode checks neither its EKU nor its imprint: src/tools/osslsigncode.ts).
+
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  MIN_OSSLSIGNCODE_FOR_MSIX,
+  OsslsigncodeSignError,
+  osslsigncodeExtractSignature,
+  osslsigncodeSign,
+  osslsigncodeVerify,
+  osslsigncodeVersion,
+  type OsslsigncodeCredential,
+} from '../../tools/osslsigncode.js';
+import type { ToolRunner } from '../../tools/runner.js';
+import { StageError, UsageError } from '../../util/errors.js';
+import { forgetTemp, tempSibling } from '../../util/fs.js';
+import type { SigningCredential } from '../credentials.js';
+import { PermanentSigningError } from '../failover.js';
+import { isPeFile, readPeSignature } from '../peSignature.js';
+import { checkSignatureTimestamps } from '../timestampToken.js';
+import { backstop, failOnReport, publisherInfo, type BackendOptions, type SigningToolBackend } from './backend.js';
+
+export function osslsigncodeBackend(options: BackendOptions, credential: OsslsigncodeCredential): SigningToolBackend {
+  const { runner } = options;
+  return {
+    async sign(input, output, server, signal, deadlineMs) {
+      try {
+        await osslsigncodeSign(
+          runner,
+          {
+            input,
+            output,
+            credential,
+            digest: 'sha256',
+            timestampUrl: server,
+            ...publisherInfo(options),
+          },
+          { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(input) },
+        );
+      } catch (err) {
+        // Failing before "Connecting to" (wrong password, unsupported file) is not the server's doing.
+        if (err instanceof OsslsigncodeSignError) {
+          throw err.reachedServer ? new Error(err.reason) : new PermanentSigningError(err.reason, err.details);
+        }
+        throw err;
+      }
+    },
+    async check(file, signal, deadlineMs) {
+      const { report } = await osslsigncodeVerify(
+        runner,
+        {
+          input: file,
+          ...(options.verify.caFile !== undefined ? { caFile: options.verify.caFile } : {}),
+          ...(options.verify.tsaCaFile !== undefined ? { tsaCaFile: options.verify.tsaCaFile } : {}),
+          ...(options.verify.onlineRevocation ? { onlineRevocation: true } : {}),
+        },
+        { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(file) },
+      );
+      const stampsOf = async () => checkSignatureTimestamps(await readSignature(runner, file, signal, backstop(deadlineMs)), { now: new Date() });
+      try {
+        failOnReport(report);
+      } catch (err) {
+        // osslsigncode judges the certificate at the timestamp's time, so a TSA whose clock is
+        // years off makes a good signature "expired" or "not yet valid": that is the server's
+        // fault, and another server can do better.
+        if (!(err instanceof PermanentSigningError)) throw err;
+        const skew = (await stampsOf().catch(() => [])).at(-1)?.clockSkewMs;
+        if (skew === undefined) throw err;
+        throw new Error(
+          `the time-stamp server's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'ahead' : 'behind'}, so the certificate was judged at the wrong time (${err.message})`,
+        );
+      }
+
+      const stamps = await stampsOf();
+      const bad = stamps.flatMap((s) => s.problems.map((p) => (stamps.length > 1 ? `signature ${s.index}: ${p}` : p)));
+      if (bad.length > 0) throw new Error(bad.join('; '));
+      const ours = stamps.at(-1);
+      const signerSubject = report.signatures.at(-1)?.signerSubject;
+      if (!ours?.genTime || !signerSubject) throw new Error('the signed file has no readable signer or timestamp');
+      return { signerSubject, timestampTime: ours.genTime };
+    },
+  };
+}
+
+/**
+ * The file's PKCS #7 signature: read in-process from a PE's certificate table, through
+ * `osslsigncode extract-signature` for other formats (MSI, MSIX).
+ */
+async function readSignature(runner: ToolRunner, file: string, signal: AbortSignal, timeoutMs: number): Promise<Uint8Array> {
+  if (await isPeFile(file)) {
+    const der = await readPeSignature(file);
+    if (!der) throw new PermanentSigningError(`${file} has no signature after signing`);
+    return der;
+  }
+  const sigFile = tempSibling(`${file}.p7`);
+  try {
+    await osslsigncodeExtractSignature(runner, file, sigFile, { timeoutMs, signal });
+    return new Uint8Array(await readFile(sigFile));
+  } finally {
+    await rm(sigFile, { force: true });
+    forgetTemp(sigFile);
+  }
+}
+
+export async function checkOsslsigncodeForMsix(runner: ToolRunner): Promise<void> {
+  const version = await osslsigncodeVersion(runner);
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [needMajor, needMinor] = MIN_OSSLSIGNCODE_FOR_MSIX;
+  if (major < needMajor || (major === needMajor && minor < needMinor)) {
+    throw new StageError(
+      `osslsigncode ${version} cannot sign MSIX/APPX packages: that needs ${needMajor}.${needMinor} or newer. ` +
+        'Install a newer one: apt-get install -t bookworm-backports osslsigncode (Debian bookworm), or build it from https://github.com/mtrojnar/osslsigncode.',
+    );
+  }
+}
+
+export function osslsigncodePassword(credential: SigningCredential): string | undefined {
+  switch (credential.kind) {
+    case 'pkcs12':
+      return credential.password;
+    case 'pem':
+      return credential.password;
+    case 'pkcs11':
+      return credential.pin;
+    default:
+      return undefined;
+  }
+}
+
+export function toOsslCredential(credential: SigningCredential, passwordFile: string | undefined): OsslsigncodeCredential {
+  const pass = passwordFile !== undefined ? { passwordFile } : {};
+  switch (credential.kind) {
+    case 'pkcs12':
+      if (passwordFile === undefined) throw new StageError('internal error: a PKCS#12 credential without its password file');
+      return { kind: 'pkcs12', pfx: credential.pfx, passwordFile };
+    case 'pem':
+      return { kind: 'pem', cert: credential.cert, key: credential.key, ...pass };
+    case 'pkcs11':
+      return {
+        kind: 'pkcs11',
+        module: credential.module,
+        keyId: credential.keyId,
+        cert: credential.cert,
+        ...(credential.engine !== undefined ? { engine: credential.engine } : {}),
+        ...pass,
+      };
+    default:
+      throw new UsageError(`osslsigncode cannot sign with a ${credential.kind} credential.`);
+  }
+}

@@ -1,0 +1,67 @@
+// Where a signing key is, which signing tool can use which kind, and how release.yaml names one.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeSelfSignedCodeSigningCert } from '../tools/openssl.js';
+import { StageError, UsageError } from '../util/errors.js';
+import type { SignConfig, SigningEnv } from './settings.js';
+
+export type SigningCredential =
+  | { kind: 'pkcs12'; pfx: string; password: string }
+  | { kind: 'pem'; cert: string; key: string; password?: string }
+  | { kind: 'pkcs11'; module: string; keyId: string; cert: string; engine?: string; pin?: string }
+  | { kind: 'thumbprint'; sha1: string }
+  | { kind: 'subject'; name: string }
+  | { kind: 'azure'; dlib: string; metadata: string };
+
+export type SigningBackend = 'osslsigncode' | 'signtool';
+
+export const BACKEND_CREDENTIALS: Readonly<Record<SigningBackend, readonly SigningCredential['kind'][]>> = {
+  osslsigncode: ['pkcs12', 'pem', 'pkcs11'],
+  signtool: ['pkcs12', 'thumbprint', 'subject', 'azure'],
+};
+
+/** The secrets a credential carries, for redaction. */
+export function credentialSecrets(credential: SigningCredential): string[] {
+  const secret = credential.kind === 'pkcs12' || credential.kind === 'pem' ? credential.password : credential.kind === 'pkcs11' ? credential.pin : undefined;
+  return secret ? [secret] : [];
+}
+
+/** The credential named by sign.certificate; secrets come from the environment and are registered for redaction. */
+export function credentialFrom(env: SigningEnv, cert: SignConfig['certificate']): SigningCredential {
+  // The secret reaches osslsigncode through a 0600 file; no child needs it in its environment.
+  env.runner.scrubEnv(cert.passwordEnv);
+  const secret = (required: boolean): string | undefined => {
+    const value = env.env[cert.passwordEnv];
+    // A dry run prints commands; it must not need the secret (it never reaches argv anyway).
+    if (value === undefined && env.runner.dryRun) return '';
+    if (value === undefined && required) {
+      throw new UsageError(`sign.certificate: the password is read from the environment variable ${cert.passwordEnv}, which is not set (export it from your CI secret store)`);
+    }
+    if (value) env.runner.addSecret(value);
+    return value;
+  };
+  if (cert.pfx) return { kind: 'pkcs12', pfx: env.project(cert.pfx), password: secret(true)! };
+  if (cert.key) return { kind: 'pem', cert: env.project(cert.cert!), key: env.project(cert.key), ...(env.env[cert.passwordEnv] ? { password: secret(false)! } : {}) };
+  if (cert.pkcs11) return { kind: 'pkcs11', module: cert.pkcs11.module, keyId: cert.pkcs11.keyId, cert: env.project(cert.cert!), ...(cert.pkcs11.engine ? { engine: cert.pkcs11.engine } : {}), ...(env.env[cert.passwordEnv] ? { pin: secret(false)! } : {}) };
+  if (cert.thumbprint) return { kind: 'thumbprint', sha1: cert.thumbprint.toUpperCase() };
+  if (cert.subject) return { kind: 'subject', name: cert.subject };
+  if (cert.azure) return { kind: 'azure', dlib: env.project(cert.azure.dlib), metadata: env.project(cert.azure.metadata) };
+  throw new StageError('sign.certificate: no certificate source given');
+}
+
+/**
+ * A throwaway self-signed code-signing certificate for local packaging. Windows will not trust
+ * it: say so loudly, and keep it out of anything that looks like a release.
+ */
+export async function devCredential(env: SigningEnv): Promise<{ credential: SigningCredential; caFile: string }> {
+  // A dry run only prints the openssl command: no folder, and the same listing every time.
+  const dir = env.runner.dryRun ? '<dev cert dir>' : mkdtempSync(join(tmpdir(), 'winship-devcert-'));
+  if (!env.runner.dryRun) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const certOut = join(dir, 'dev-cert.pem');
+  const keyOut = join(dir, 'dev-key.pem');
+  await makeSelfSignedCodeSigningCert(env.runner, { keyOut, certOut, subject: '/CN=winship development certificate - NOT FOR RELEASE', days: 7 });
+  env.warn('--dev-cert: signing with a throwaway self-signed certificate. Windows and SmartScreen will NOT trust these files: use them for local testing only, never publish them.');
+  return { credential: { kind: 'pem', cert: certOut, key: keyOut }, caFile: certOut };
+}

@@ -1,0 +1,102 @@
+import { StageError } from '../util/errors.js';
+import { credentialFrom, devCredential } from './credentials.js';
+import { BACKEND_CREDENTIALS, signFiles, type SignedFileRecord, type SigningBackend, type SigningCredential } from './engine.js';
+import { displayServer } from './failover.js';
+import { ServerLimiter } from './limiter.js';
+import { selectTimestampServers } from '../tsa/probe.js';
+import { timestampServers, urlSecrets } from '../tsa/servers.js';
+import type { SignConfig, SigningEnv } from './settings.js';
+
+export interface SigningPlan {
+  sign: SignConfig;
+  backend: SigningBackend;
+  credential: SigningCredential;
+  /** Healthy servers, fastest first (config order when probing is off or in a dry run). */
+  servers: string[];
+  minIntervalMs: Record<string, number>;
+  timeoutMs: number;
+  retries: number;
+  verify: { caFile?: string; tsaCaFile?: string; onlineRevocation?: boolean };
+  /** Shared by every file of the run: pacing per server and the memory of failing servers. */
+  limiter: ServerLimiter;
+}
+
+export function chooseSigningBackend(configured: SignConfig['backend'], platform: NodeJS.Platform): SigningBackend {
+  if (configured !== 'auto') return configured;
+  return platform === 'win32' ? 'signtool' : 'osslsigncode';
+}
+
+export async function makeSigningPlan(env: SigningEnv, sign: SignConfig): Promise<SigningPlan> {
+  const backend = chooseSigningBackend(sign.backend, process.platform);
+  const resolve = (p: string | undefined) => (p === undefined ? undefined : env.project(p));
+  // Timestamp tokens chain to the configured TSA roots, else to the system store (where the
+  // public TSAs chain), never to caFile: -TSA-CAfile replaces the store, so a private signing
+  // root there would fail every public TSA. Also under --dev-cert, whose certificate is the
+  // root of its own chain only.
+  const tsaCaFile = resolve(sign.verify.tsaCaFile);
+  const onlineRevocation = sign.verify.onlineRevocation;
+  let credential: SigningCredential;
+  let verify: SigningPlan['verify'];
+  if (env.options.devCert) {
+    const dev = await devCredential(env);
+    credential = dev.credential;
+    verify = { caFile: dev.caFile, tsaCaFile, onlineRevocation };
+  } else {
+    credential = credentialFrom(env, sign.certificate);
+    verify = { caFile: resolve(sign.verify.caFile), tsaCaFile, onlineRevocation };
+  }
+  if (!BACKEND_CREDENTIALS[backend].includes(credential.kind)) {
+    const able = (Object.keys(BACKEND_CREDENTIALS) as SigningBackend[]).filter((b) => BACKEND_CREDENTIALS[b].includes(credential.kind));
+    throw new StageError(`sign: ${backend} cannot sign with a ${credential.kind} certificate; use sign.backend: ${able.join(' or ')}${able.includes('signtool') ? ' (on Windows)' : ''}`);
+  }
+
+  const ts = env.config.timestamp;
+  const configured = timestampServers(ts);
+  for (const s of configured) for (const secret of urlSecrets(s.url)) env.runner.addSecret(secret);
+  const minIntervalMs = Object.fromEntries(configured.filter((s) => s.minIntervalMs > 0).map((s) => [s.url, s.minIntervalMs]));
+  const timeoutMs = ts.timeoutSeconds * 1000;
+  const limiter = new ServerLimiter({ minIntervalMs });
+  let servers = configured.map((s) => s.url);
+  if (ts.probe && !env.runner.dryRun) servers = await probeServers(env, servers, timeoutMs, limiter);
+  else if (env.runner.dryRun) env.logger.info(`# probe timestamp servers (RFC 3161), fastest first: ${servers.map(displayServer).join(' ')}`);
+  return { sign, backend, credential, servers, minIntervalMs, timeoutMs, retries: ts.retries, verify, limiter };
+}
+
+/** Probe every server at once; sign with the healthy ones, fastest first. */
+async function probeServers(env: SigningEnv, urls: string[], timeoutMs: number, limiter: ServerLimiter): Promise<string[]> {
+  const started = limiter.clock();
+  const sel = await selectTimestampServers(urls, { timeoutMs, signal: env.signal });
+  // The probe was a request too: a server's minimum interval counts from it.
+  for (const r of sel.results) limiter.noteRequest(r.url, started, r.verdict === 'ok');
+  for (const f of sel.failed) env.warn(`timestamp server ${displayServer(f.url)} failed its probe (${f.reason}: ${f.detail}); not used this run`);
+  if (sel.ranked.length === 0) {
+    throw new StageError(
+      `no timestamp server passed its probe, so nothing can be signed with a trusted time:\n${sel.failed.map((f) => `  - ${displayServer(f.url)}: ${f.reason}: ${f.detail}`).join('\n')}\nCheck the network or proxy from this machine, or list other servers in timestamp.servers.`,
+    );
+  }
+  const latency = new Map(sel.results.map((r) => [r.url, Math.round(r.latencyMs)]));
+  env.logger.info(`timestamp servers, fastest first: ${sel.ranked.map((u) => `${displayServer(u)} (${latency.get(u)} ms)`).join(', ')}`);
+  return sel.ranked;
+}
+
+/** Sign and verify `files` in place with `plan` (the stages and `release sign` both end here). */
+export function signWithPlan(env: SigningEnv, plan: SigningPlan, files: readonly string[]): Promise<SignedFileRecord[]> {
+  return signFiles({
+    runner: env.runner,
+    files,
+    backend: plan.backend,
+    credential: plan.credential,
+    description: plan.sign.description ?? (env.config.project.description || env.config.project.name),
+    url: plan.sign.url ?? env.config.project.homepage,
+    servers: plan.servers,
+    timeoutMs: plan.timeoutMs,
+    retries: plan.retries,
+    backoffMs: 1000,
+    minIntervalMs: plan.minIntervalMs,
+    concurrency: env.options.ioConcurrency,
+    verify: plan.verify,
+    signal: env.signal,
+    limiter: plan.limiter,
+    log: (line) => env.logger.info(line),
+  });
+}
