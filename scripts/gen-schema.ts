@@ -1,8 +1,19 @@
-// Writes schema/release.schema.json from the zod schema in src/config/schema.ts, so editors can
-// complete and check release.yaml. A test fails when the committed file is out of date.
+// Writes the published JSON Schemas from the zod schemas they are generated from: release.yaml
+// (src/config/schema.ts), the release state and the manifests (src/artifacts/). Tests fail when a
+// committed file is out of date.
 import { writeFileSync } from 'node:fs';
+import { manifestJsonSchemas } from '../src/artifacts/manifest.js';
+import { stateJsonSchema } from '../src/artifacts/state.js';
 import { releaseJsonSchema } from '../src/config/schema.js';
 
-const out = new URL('../schema/release.schema.json', import.meta.url);
-writeFileSync(out, `${JSON.stringify(releaseJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${out.pathname}`);
+const schemas: Record<string, Record<string, unknown>> = {
+  'release.schema.json': releaseJsonSchema(),
+  'state.schema.json': stateJsonSchema(),
+  'artifacts.schema.json': manifestJsonSchemas().artifacts,
+  'metadata.schema.json': manifestJsonSchemas().metadata,
+};
+for (const [name, schema] of Object.entries(schemas)) {
+  const out = new URL(`../schema/${name}`, import.meta.url);
+  writeFileSync(out, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${out.pathname}`);
+}

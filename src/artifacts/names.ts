@@ -1,4 +1,5 @@
 import type { BuildConfig } from '../config/schema.js';
+import { windowsArchOf, type GoArch } from '../util/arch.js';
 
 // Every output name is formed here, so every stage names files the same way.
 
@@ -6,12 +7,6 @@ import type { BuildConfig } from '../config/schema.js';
 export interface NamingFacts {
   config: { project: { name: string } };
   release: { version: string };
-}
-
-export type GoArch = 'amd64' | 'arm64' | '386';
-
-export function archOf(target: string): GoArch {
-  return target.split('/')[1] as GoArch;
 }
 
 export function binaryFolder(build: BuildConfig, arch: GoArch): string {
@@ -30,16 +25,14 @@ export function checksumsName(ctx: NamingFacts): string {
   return `${ctx.config.project.name}_${ctx.release.version}_checksums.txt`;
 }
 
+export function msiName(ctx: NamingFacts, arch: GoArch): string {
+  return `${ctx.config.project.name}_${ctx.release.version}_${windowsArchOf(arch)}.msi`;
+}
+
 export const ARTIFACTS_JSON = 'artifacts.json';
 export const METADATA_JSON = 'metadata.json';
 /** Marks a dist folder as ours, so --clean never deletes a folder it did not make. */
 export const DIST_MARKER = '.winship-dist';
-
-/** Windows Installer's names for our targets. */
-export function wixArchOf(arch: GoArch): 'x64' | 'x86' | 'arm64' {
-  return arch === 'amd64' ? 'x64' : arch === '386' ? 'x86' : 'arm64';
-}
-
-export function msiName(ctx: NamingFacts, arch: GoArch): string {
-  return `${ctx.config.project.name}_${ctx.release.version}_${wixArchOf(arch)}.msi`;
-}
+/** winship's own files inside dist/: the release state, and work folders of a run. */
+export const STATE_DIR = '.winship';
+export const STATE_FILE = `${STATE_DIR}/state.json`;

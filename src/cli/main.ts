@@ -16,7 +16,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   build: {
-    summary: 'build the release: binaries, resources, archives, checksums, manifests',
+    summary: 'build the release (or continue the one in dist/): binaries, signatures, MSIs, zips, checksums',
     usage: async () => (await import('./commands/build.js')).buildHelp(),
     options: {
       config: { type: 'string' },
@@ -29,6 +29,7 @@ const commands: Record<string, Command> = {
       concurrency: { type: 'string' },
       clean: { type: 'boolean' },
       'dev-cert': { type: 'boolean' },
+      split: { type: 'boolean' },
     },
     run: async (values, positionals, io) => (await import('./commands/build.js')).buildCommand(values, positionals, io),
   },
@@ -49,34 +50,16 @@ version of your product together (MajorUpgrade): generate it once, commit it, ne
     },
   },
   sign: {
-    summary: 'sign and verify files with the sign: and timestamp: settings of release.yaml',
-    usage: `Usage: release sign FILE… [--config release.yaml] [--dev-cert] [--concurrency N] [--json]
-
-Signs each file (exe, dll, msi, msix) in place with Authenticode and an RFC 3161 timestamp from
-the probed, ranked timestamp servers, then verifies signature and timestamp. A file is replaced
-only by a verified signed copy. For pipelines that build on one machine and sign on another.`,
+    summary: 'sign what dist/ has unsigned (or given files), verify, and bring the release up to date',
+    usage: async () => (await import('./commands/sign.js')).signHelp,
     options: { config: { type: 'string' }, 'dev-cert': { type: 'boolean' }, concurrency: { type: 'string' }, json: { type: 'boolean' } },
-    async run(values, positionals, io) {
-      const { signCommand } = await import('./commands/sign.js');
-      const { parseConcurrency } = await import('./options.js');
-      const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency);
-      const { records, warnings } = await signCommand({
-        files: positionals,
-        cwd: io.cwd,
-        config: values.config as string | undefined,
-        devCert: values['dev-cert'] === true,
-        concurrency,
-        signal: io.signal,
-        env: io.env,
-        log: values.json ? io.stderr : io.stdout,
-      });
-      if (values.json) {
-        io.stdout.write(`${JSON.stringify({ files: records.map(({ file, signerSubject, digest, timestampServer, timestampTime, attempts }) => ({ file, signer: signerSubject, digest, timestampServer, timestampTime, attempts })), warnings }, null, 2)}\n`);
-      } else {
-        for (const r of records) io.stdout.write(`signed ${r.file}\n  signer ${r.signerSubject}\n  timestamp ${r.timestampTime} from ${r.timestampServer}\n`);
-      }
-      return 0;
-    },
+    run: async (values, positionals, io) => (await import('./commands/sign.js')).signCommand(values, positionals, io),
+  },
+  merge: {
+    summary: 'join the partial dists of a --split build into one release (checksums, manifests)',
+    usage: async () => (await import('./commands/merge.js')).mergeHelp,
+    options: { output: { type: 'string', short: 'o' }, config: { type: 'string' }, json: { type: 'boolean' }, clean: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/merge.js')).mergeCommand(values, positionals, io),
   },
   tsa: {
     summary: 'probe: check RFC 3161 timestamp servers and show the order signing would use',

@@ -12,6 +12,13 @@ export interface LoadedConfig {
   path: string;
   /** The folder holding release.yaml: relative paths in the config are relative to it. */
   projectDir: string;
+  /** dist: relative to projectDir, or absolute as given. */
+  distDir: string;
+}
+
+/** Where a config's dist folder is: relative to the project, or absolute as given (never joined under it). */
+export function distDirOf(config: Pick<Config, 'dist'>, projectDir: string): string {
+  return resolve(projectDir, config.dist);
 }
 
 export const CONFIG_NAMES = ['release.yaml', 'release.yml'];
@@ -42,7 +49,8 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   } catch (err) {
     throw new UsageError(`cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return { config: parseConfig(text, basename(path)), path, projectDir: dirname(path) };
+  const config = parseConfig(text, basename(path));
+  return { config, path, projectDir: dirname(path), distDir: distDirOf(config, dirname(path)) };
 }
 
 /** Parse and validate release.yaml text. Errors carry `file:line:col: key.path: problem`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUPPORTED_TARGETS } from '../util/arch.js';
 import { LDFLAGS_FIELDS, templateProblem } from './template.js';
 import { parseSemver } from '../version/semver.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
@@ -6,8 +7,7 @@ import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
 
-export const SUPPORTED_TARGETS = ['windows/amd64', 'windows/arm64', 'windows/386'] as const;
-export type Target = (typeof SUPPORTED_TARGETS)[number];
+export { SUPPORTED_TARGETS, type Target } from '../util/arch.js';
 
 const supported = (what: string, values: readonly string[]) => (iss: { input?: unknown }) =>
   `${JSON.stringify(iss.input)} is not a supported ${what} (supported: ${values.join(', ')})`;

@@ -1,10 +1,14 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { fileFacts, inDist } from '../artifacts/files.js';
+import type { Artifact } from '../artifacts/kinds.js';
 import { ArtifactRegistry } from '../artifacts/registry.js';
-import type { BuildConfig, Config, Target } from '../config/schema.js';
-import type { SemVer } from '../version/semver.js';
-import type { VersionSource } from '../version/resolve.js';
+import type { BuildConfig, Config } from '../config/schema.js';
 import type { ToolRunner } from '../tools/runner.js';
+import type { Target } from '../util/arch.js';
 import type { Logger } from '../util/logger.js';
+import { Semaphore } from '../util/semaphore.js';
+import type { VersionSource } from '../version/resolve.js';
+import type { SemVer } from '../version/semver.js';
 
 export type { Logger };
 
@@ -23,46 +27,86 @@ export interface ReleaseInfo {
 
 export interface RunOptions {
   dryRun: boolean;
+  /** Parallel CPU jobs (go build, wixl, zips), across every stage of the run. */
   concurrency: number;
-  /** --targets: restricts every build to these. */
-  targets?: Target[];
-  json: boolean;
-  /** Parallel jobs for work that mostly waits (timestamp servers): --concurrency, else max(8, CPUs). */
+  /** Parallel jobs for work that mostly waits (timestamp servers). */
   ioConcurrency: number;
+  json: boolean;
   /** --dev-cert: sign with a throwaway self-signed certificate. */
   devCert: boolean;
+  /** `release sign FILE…`: the signing stages sign only these recorded files (dist paths). */
+  files?: ReadonlySet<string>;
+}
+
+/** An artifact before its file is fingerprinted: the context adds size and SHA-256. */
+export type ArtifactInput = Artifact extends infer A ? (A extends Artifact ? Omit<A, 'size' | 'sha256'> : never) : never;
+
+export interface ReleaseContextInit {
+  config: Config;
+  configPath: string;
+  /** The folder of release.yaml: relative paths in it start here. */
+  projectDir: string;
+  distDir: string;
+  release: ReleaseInfo;
+  /** The targets this run works on: the builds' own, narrowed by --targets (and by the state). */
+  targets: readonly Target[];
+  options: RunOptions;
+  runner: ToolRunner;
+  signal: AbortSignal;
+  logger: Logger;
+  /** The environment secrets are read from (PFX password). */
+  env: NodeJS.ProcessEnv;
+  /** What earlier runs made (the release state), when this run continues them. */
+  artifacts?: ArtifactRegistry;
+  toolVersions?: Record<string, string>;
 }
 
 /** Everything a stage may read or add to. Stages share nothing else. */
 export class ReleaseContext {
-  readonly artifacts = new ArtifactRegistry();
+  readonly config: Config;
+  readonly configPath: string;
+  readonly projectDir: string;
+  readonly distDir: string;
+  readonly release: ReleaseInfo;
+  readonly targets: readonly Target[];
+  readonly options: RunOptions;
+  readonly runner: ToolRunner;
+  readonly signal: AbortSignal;
+  readonly env: NodeJS.ProcessEnv;
+  readonly artifacts: ArtifactRegistry;
   readonly warnings: string[] = [];
   /** Versions of the tools used, for metadata.json ({ go: "go1.26.8" }). */
-  readonly toolVersions: Record<string, string> = {};
+  readonly toolVersions: Record<string, string>;
+  /** CPU-bound jobs of every stage take a slot here, so overlapping stages do not oversubscribe the machine. */
+  readonly cpu: Semaphore;
   logger: Logger;
+  private readonly memos = new Map<string, Promise<unknown>>();
 
-  constructor(
-    readonly config: Config,
-    readonly configPath: string,
-    readonly projectDir: string,
-    readonly release: ReleaseInfo,
-    readonly options: RunOptions,
-    readonly runner: ToolRunner,
-    readonly signal: AbortSignal,
-    logger: Logger,
-    /** The environment secrets are read from (PFX password). */
-    readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
-    this.logger = logger;
-  }
-
-  get distDir(): string {
-    return resolve(this.projectDir, this.config.dist); // an absolute dist: stays absolute
+  constructor(init: ReleaseContextInit) {
+    this.config = init.config;
+    this.configPath = init.configPath;
+    this.projectDir = init.projectDir;
+    this.distDir = init.distDir;
+    this.release = init.release;
+    this.targets = init.targets;
+    this.options = init.options;
+    this.runner = init.runner;
+    this.signal = init.signal;
+    this.logger = init.logger;
+    this.env = init.env;
+    this.artifacts = init.artifacts ?? new ArtifactRegistry();
+    this.toolVersions = init.toolVersions ?? {};
+    this.cpu = new Semaphore(Math.max(1, init.options.concurrency));
   }
 
   /** A path inside dist/. */
   dist(...parts: string[]): string {
-    return join(this.distDir, ...parts);
+    return resolve(this.distDir, ...parts);
+  }
+
+  /** Where a recorded file is on disk. */
+  fileOf(artifact: Pick<Artifact, 'path'>): string {
+    return inDist(this.distDir, artifact.path);
   }
 
   /** A path from release.yaml: relative to its folder, or absolute as given. */
@@ -70,7 +114,14 @@ export class ReleaseContext {
     return resolve(this.projectDir, ...parts);
   }
 
-  private readonly memos = new Map<string, Promise<unknown>>();
+  /**
+   * Record a file a stage has written (or rewritten): its size and SHA-256 are read now, so the
+   * state never vouches for bytes it did not see. In a dry run nothing was written: 0 and "".
+   */
+  async record<A extends ArtifactInput>(artifact: A): Promise<Extract<Artifact, { kind: A['kind'] }>> {
+    const facts = this.runner.dryRun ? { size: 0, sha256: '' } : await fileFacts(this.fileOf(artifact));
+    return this.artifacts.put({ ...artifact, ...facts } as Artifact) as Extract<Artifact, { kind: A['kind'] }>;
+  }
 
   /** One result per run for `key` (the timestamp-server probe, shared by both signing stages). */
   once<T>(key: string, make: () => Promise<T>): Promise<T> {
@@ -85,9 +136,8 @@ export class ReleaseContext {
     this.logger.warn(text);
   }
 
-  /** The targets a build produces in this run (its own, narrowed by --targets). */
+  /** The targets a build produces in this run (its own, narrowed to the run's). */
   targetsOf(build: BuildConfig): Target[] {
-    const only = this.options.targets;
-    return build.targets.filter((t) => !only || only.includes(t));
+    return build.targets.filter((t) => this.targets.includes(t));
   }
 }

@@ -1,18 +1,55 @@
+import type { ArtifactKind } from '../artifacts/kinds.js';
+import type { Target } from '../util/arch.js';
 import type { ReleaseContext } from './context.js';
 
-/** One step of a release. The order lives in pipeline.ts; a stage talks to others only through the context. */
-export interface Stage {
-  /** Short name for --skip/--only and the JSON summary. */
+/**
+ * One step of a release. The order lives in src/pipeline/pipeline.ts; a stage talks to others
+ * only through the context and its artifact registry. What a stage reads and writes is declared
+ * as artifact kinds: the runner derives from them which work waits for which (a target's zip
+ * waits for its signed exe, not for its MSI), what a later run can continue from, and what must
+ * be made again when a file it packed changes.
+ */
+interface StageBase {
+  /** Short name for --skip/--only, the state and the JSON summary. */
   id: string;
   title: string;
-  /**
-   * Stages whose artifacts this one reads. The artifact registry lives only in this process, so
-   * they must run in the same invocation: without them this stage would package or list nothing.
-   */
-  needs?: readonly string[];
-  /** False for a stage that writes nothing into dist/ (the checks). */
-  writesDist?: false;
+  /** Kinds this stage reads. Without any in this run or in the release state, it has nothing to do. */
+  consumes: readonly ArtifactKind[];
+  /** Kinds it adds. */
+  produces: readonly ArtifactKind[];
+  /** Kinds whose files it rewrites in place (embedding resources, signing). */
+  modifies: readonly ArtifactKind[];
+  /** A check that writes nothing: every later stage waits for it, so a bad release stops early. */
+  gate?: true;
   /** A reason to skip this run (shown to the user), or false. */
   skip?(ctx: ReleaseContext): string | false;
-  run(ctx: ReleaseContext): Promise<void>;
+  /**
+   * Called when the run starts, before any stage runs: refuse what can be refused now, and start
+   * work that only waits (the timestamp-server probe), so it is done when the stage needs it.
+   */
+  prepare?(ctx: ReleaseContext): void | Promise<void>;
+}
+
+/** Runs once per target, as soon as that target's inputs are ready. */
+export interface TargetStage extends StageBase {
+  scope: 'target';
+  run(ctx: ReleaseContext, target: Target, signal: AbortSignal): Promise<void>;
+}
+
+/** Runs once, when its inputs are ready for every target. */
+export interface ReleaseStage extends StageBase {
+  scope: 'release';
+  run(ctx: ReleaseContext, signal: AbortSignal): Promise<void>;
+}
+
+export type Stage = TargetStage | ReleaseStage;
+
+/** Kinds a stage writes (adds or rewrites). */
+export function writesOf(stage: Stage): ArtifactKind[] {
+  return [...stage.produces, ...stage.modifies];
+}
+
+/** Kinds a stage needs to be final before it starts (it reads them or rewrites them). */
+export function readsOf(stage: Stage): ArtifactKind[] {
+  return [...stage.consumes, ...stage.modifies];
 }

@@ -1,13 +1,19 @@
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { inDist } from '../artifacts/files.js';
 import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from '../artifacts/names.js';
+import type { ReleaseState } from '../artifacts/state.js';
+import { statePath } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
 
+// dist/ is winship's: it holds one release (or one part of one), its state and nothing else we
+// did not make. These are the only functions that delete anything in it.
+
 /**
- * Make sure dist/ is ours before writing into it: never delete or fill a folder that holds
- * something else. --clean empties it first.
+ * Refuse a dist/ that is not ours before reading or writing it: never delete or fill a folder
+ * that holds something else. Returns whether it exists.
  */
-export async function claimDist(distDir: string, clean: boolean): Promise<void> {
+export async function checkDistIsOurs(distDir: string, clean: boolean): Promise<boolean> {
   const entries = await readdir(distDir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     if (err.code === 'ENOTDIR') throw new UsageError(`dist: ${distDir} is a file, not a folder; set "dist:" in release.yaml to a folder winship may write`);
@@ -18,7 +24,12 @@ export async function claimDist(distDir: string, clean: boolean): Promise<void> 
       `${distDir} exists, is not empty and was not made by winship (no ${DIST_MARKER} marker); refusing to ${clean ? 'clean' : 'write into'} it. Set "dist:" in release.yaml to another folder, or remove it yourself.`,
     );
   }
-  if (clean && entries) await rm(distDir, { recursive: true, force: true });
+  return entries !== undefined;
+}
+
+/** Make dist/ (emptied first with --clean) and mark it as ours. */
+export async function claimDist(distDir: string, clean: boolean): Promise<void> {
+  if ((await checkDistIsOurs(distDir, clean)) && clean) await rm(distDir, { recursive: true, force: true });
   await mkdir(distDir, { recursive: true });
   if (!(await stat(join(distDir, DIST_MARKER)).catch(() => undefined))) {
     await writeFile(join(distDir, DIST_MARKER), 'This folder is written by winship (release build). --clean deletes it.\n');
@@ -26,9 +37,23 @@ export async function claimDist(distDir: string, clean: boolean): Promise<void> 
 }
 
 /**
- * Before a run rewrites dist/, drop the manifests of the previous one: binaries keep their
- * paths from version to version, so an old checksums file or artifacts.json would describe
- * files this run replaces, and a failed run would leave them lying.
+ * A new release starts: remove what the previous one in dist/ was made of (the files its state
+ * recorded, its manifests and its state), so dist/ never holds a file no state describes. Binaries
+ * keep their paths from one version to the next: an old checksums file or artifacts.json would
+ * describe files this run replaces, and a failed run would leave them lying.
+ */
+export async function retirePreviousRelease(distDir: string, previous: ReleaseState | undefined, projectName: string): Promise<void> {
+  const files = (previous?.artifacts ?? []).map((a) => inDist(distDir, a.path));
+  await Promise.all(files.map((f) => rm(f, { force: true })));
+  // Folders the previous release made (hello_windows_amd64/) go when they are left empty.
+  for (const folder of new Set(files.map(dirname))) if (folder !== distDir) await rmdir(folder).catch(() => undefined);
+  await retireManifests(distDir, projectName);
+  await rm(statePath(distDir), { force: true });
+}
+
+/**
+ * Drop the manifests (artifacts.json, metadata.json, the checksums file): a run that changes
+ * files writes them again last, and until then none may describe what is being replaced.
  */
 export async function retireManifests(distDir: string, projectName: string): Promise<void> {
   const names = await readdir(distDir).catch(() => [] as string[]);

@@ -1,17 +1,20 @@
 import type { Stage } from '../context/stage.js';
-import { check } from '../stages/check.js';
-import { goBuild } from '../stages/goBuild.js';
-import { versionResources } from '../stages/versionResources.js';
-import { signBinaries } from '../stages/sign/binaries.js';
-import { msi } from '../stages/msi.js';
-import { signPackages } from '../stages/sign/packages.js';
 import { archives } from '../stages/archives.js';
+import { check } from '../stages/check.js';
 import { checksums } from '../stages/checksums.js';
+import { goBuild } from '../stages/goBuild.js';
 import { manifests } from '../stages/manifests.js';
+import { msi } from '../stages/msi.js';
+import { signBinaries } from '../stages/sign/binaries.js';
+import { signPackages } from '../stages/sign/packages.js';
+import { versionResources } from '../stages/versionResources.js';
 
 /**
- * A release, in order. (Version, commit and date are read before the first stage: every stage
- * sees the same facts.)
+ * A release, in order. Version, commit and date are read before the first stage, so every stage
+ * sees the same facts. The order is the story; the runner overlaps what does not wait on each
+ * other (by the artifact kinds each stage reads and writes): a target's exe is signed as soon as
+ * it is built, its MSI built as soon as it is signed, and zips are written while packages are
+ * being signed.
  */
 export const pipeline: readonly Stage[] = [
   check, //            go version, main packages, go.sum and vendor/ integrity
@@ -24,3 +27,5 @@ export const pipeline: readonly Stage[] = [
   checksums, //        last: nothing may change a release file after this
   manifests, //        artifacts.json, metadata.json
 ];
+
+export const STAGE_IDS: readonly string[] = pipeline.map((s) => s.id);

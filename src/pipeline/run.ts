@@ -1,27 +1,44 @@
-import { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } from 'listr2';
-import { resolve } from 'node:path';
-import { UsageError } from '../util/errors.js';
+import { readFile } from 'node:fs/promises';
+import { ArtifactRegistry } from '../artifacts/registry.js';
+import { configDigest, parseState, readState, statePath, type ReleaseState } from '../artifacts/state.js';
 import { findConfig, loadConfig } from '../config/load.js';
-import { SUPPORTED_TARGETS, type Target } from '../config/schema.js';
-import { ReleaseContext, type Logger } from '../context/context.js';
-import { pipeline } from './pipeline.js';
+import type { Config } from '../config/schema.js';
+import { ReleaseContext, type Logger, type ReleaseInfo } from '../context/context.js';
 import type { Stage } from '../context/stage.js';
 import { ToolRunner } from '../tools/runner.js';
-import { claimDist, retireManifests } from './dist.js';
-import { readReleaseInfo } from './facts.js';
+import { archOf, type Target } from '../util/arch.js';
+import type { Concurrency } from '../util/concurrency.js';
+import { CancelledError, UsageError } from '../util/errors.js';
+import { TOOL_VERSION } from '../util/toolVersion.js';
+import { checkDistIsOurs, claimDist, retireManifests, retirePreviousRelease } from './dist.js';
+import { readProjectGit, releaseInfoFromFacts, releaseInfoFromGit } from './facts.js';
+import { pipeline, STAGE_IDS } from './pipeline.js';
+import { liveProgress, plainProgress, silentProgress, type Progress } from './progress.js';
+import { priorRelease, StateRecorder } from './recorder.js';
+import { planJobs, runJobs, type Job } from './schedule.js';
+import { selectStages, startsNewRelease, type Selection } from './select.js';
 
 export interface BuildOptions {
   cwd: string;
   config?: string;
   version?: string;
-  targets?: string[];
+  /** --targets: restricts the run to these. */
+  targets?: Target[];
   skip: string[];
   only: string[];
+  /** --split: write one part of a release, for `release merge`. */
+  split: boolean;
+  /** Stages named by a command (release sign): missing inputs leave a stage out instead of failing. */
+  lenient?: boolean;
+  /** Work on this dist folder instead of release.yaml's (release merge -o). */
+  distDir?: string;
+  /** `release sign FILE…`: sign only these recorded files (dist paths). */
+  files?: ReadonlySet<string>;
+  /** A command's own checks, once the context and the stages are known, before anything runs. */
+  preflight?: (ctx: ReleaseContext, selection: Selection) => void;
   dryRun: boolean;
   json: boolean;
-  concurrency: number;
-  /** Set when --concurrency was given: then it bounds waiting work (signing) too. */
-  ioConcurrency?: number;
+  concurrency: Concurrency;
   devCert: boolean;
   clean: boolean;
   signal: AbortSignal;
@@ -42,67 +59,72 @@ export interface StageTiming {
 
 export interface BuildOutcome {
   ctx?: ReleaseContext;
+  selection?: Selection;
   timings: StageTiming[];
   commands: string[];
   /** Why the run failed, once it had started: the summary still carries its warnings and timings. */
   error?: unknown;
 }
 
-/**
- * Stages the user left out with --skip/--only, with the reason shown for each. A stage whose
- * `needs` are left out is left out too (it would write zips without binaries, or checksums and
- * artifacts.json over a part of dist/); naming it in --only is then a usage error.
- */
-export function selectStages(all: readonly Stage[], skip: readonly string[], only: readonly string[]): Map<Stage, string> {
-  const ids = all.map((s) => s.id);
-  for (const id of [...skip, ...only]) {
-    if (!ids.includes(id)) throw new UsageError(`unknown stage "${id}" (stages: ${ids.join(', ')})`);
-  }
-  const skipped = new Map<Stage, string>();
-  const skippedIds = new Set<string>();
-  for (const s of all) {
-    let reason: string | undefined;
-    if (skip.includes(s.id)) reason = '--skip';
-    else if (only.length && !only.includes(s.id)) reason = 'not in --only';
-    else {
-      const missing = (s.needs ?? []).filter((n) => skippedIds.has(n));
-      if (missing.length && only.includes(s.id)) {
-        throw new UsageError(
-          `--only ${s.id} needs ${missing.join(', ')} in the same run (stages hand their files over in memory): add --only ${missing.join(' --only ')}`,
-        );
-      }
-      if (missing.length) reason = `needs ${missing.join(', ')}, which this run leaves out`;
-    }
-    if (reason) {
-      skipped.set(s, reason);
-      skippedIds.add(s.id);
-    }
-  }
-  return skipped;
+/** The release this run continues, or the previous one it replaces. */
+interface Prior {
+  state?: ReleaseState;
+  where: string;
 }
 
-export function parseTargets(list: readonly string[] | undefined): Target[] | undefined {
-  if (!list) return undefined;
-  const targets = list.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-  for (const t of targets) {
-    if (!(SUPPORTED_TARGETS as readonly string[]).includes(t)) {
-      throw new UsageError(`--targets: "${t}" is not a supported target (supported: ${SUPPORTED_TARGETS.join(', ')})`);
-    }
+/**
+ * A fresh run may replace whatever dist/ holds, so its state is read without trusting it (no
+ * file is hashed): only to know what to retire. One that cannot be read is left alone.
+ */
+async function readPreviousState(distDir: string, warn: (m: string) => void): Promise<ReleaseState | undefined> {
+  const text = await readFile(statePath(distDir), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return parseState(text, statePath(distDir), TOOL_VERSION);
+  } catch (err) {
+    warn(`${(err as Error).message.split('\n')[0]}; starting a new release over it (the files it lists are left in place)`);
+    return undefined;
   }
-  return targets as Target[];
+}
+
+/** A continued run works on what the state says: same commit (when we can tell), same config, same version. */
+function checkContinuation(state: ReleaseState, where: string, digest: string, headCommit: string | undefined, flagVersion: string | undefined): void {
+  if (headCommit !== undefined && state.release.commit !== 'none' && headCommit !== state.release.commit) {
+    throw new UsageError(
+      `${where} was built from commit ${state.release.commit}, but HEAD is ${headCommit}: check out ${state.release.shortCommit} to continue that release, or start a new one with release build`,
+    );
+  }
+  if (state.configDigest !== digest) {
+    throw new UsageError(`release.yaml is not the one ${where} was built with (config digest ${state.configDigest.slice(0, 12)}… recorded, ${digest.slice(0, 12)}… now): use the same release.yaml, or start a new release with release build`);
+  }
+  if (flagVersion !== undefined && flagVersion.replace(/^v/, '') !== state.release.version) {
+    throw new UsageError(`--version ${flagVersion}: ${where} holds release ${state.release.version}; a run that continues it keeps its version (drop --version, or start a new release with release build)`);
+  }
+}
+
+function runTargets(config: Config, requested: readonly Target[] | undefined, state: ReleaseState | undefined, where: string): Target[] {
+  const built = [...new Set(config.builds.flatMap((b) => b.targets))];
+  const base = state ? built.filter((t) => state.targets.includes(t)) : built;
+  if (!requested) return base;
+  const outside = requested.filter((t) => !base.includes(t));
+  if (outside.length) {
+    throw new UsageError(
+      state
+        ? `--targets ${outside.join(',')}: ${where} holds ${state.targets.join(', ') || 'no targets'}; a run that continues it works on those`
+        : `--targets ${requested.join(',')}: no build in release.yaml has ${outside.join(', ')}`,
+    );
+  }
+  return base.filter((t) => requested.includes(t));
 }
 
 export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
   const commands: string[] = [];
-  const timings: StageTiming[] = [];
   const configPath = await findConfig(opts.config, opts.cwd);
-  const { config, projectDir } = await loadConfig(configPath);
-  const targets = parseTargets(opts.targets);
-  if (targets && !config.builds.some((b) => b.targets.some((t) => targets.includes(t)))) {
-    throw new UsageError(`--targets ${targets.join(',')}: no build in ${configPath} has these targets`);
-  }
-  const skipped = selectStages(pipeline, opts.skip, opts.only);
-  const concurrency = opts.dryRun ? 1 : opts.concurrency; // a dry-run listing must come out in order
+  const loaded = await loadConfig(configPath);
+  const { config, projectDir } = loaded;
+  const distDir = opts.distDir ?? loaded.distDir;
+  const where = statePath(distDir);
+  if (opts.split && !opts.targets) throw new UsageError('--split writes the part of a release for some targets: name them with --targets (e.g. --split --targets windows/arm64)');
 
   const write = (stream: NodeJS.WriteStream, line: string) => stream.write(`${line}\n`);
   const runner = new ToolRunner({
@@ -113,6 +135,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
       if (opts.dryRun && !opts.json) write(opts.out, line);
     },
   });
+  const early: string[] = [];
+  let ctx: ReleaseContext | undefined;
+  const warn = (m: string) => (ctx ? ctx.warn(m) : early.push(m));
   const logger: Logger = {
     info: (message) => {
       const m = runner.redact(message);
@@ -124,54 +149,183 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
     warn: (m) => write(opts.log, `warning: ${runner.redact(m)}`),
   };
 
-  const release = await readReleaseInfo(runner, projectDir, opts.env, opts.version, config.version, resolve(projectDir, config.dist));
-  const ctx = new ReleaseContext(config, configPath, projectDir, release, { dryRun: opts.dryRun, concurrency, ioConcurrency: opts.dryRun ? 1 : (opts.ioConcurrency ?? Math.max(8, concurrency)), targets, json: opts.json, devCert: opts.devCert }, runner, opts.signal, logger, opts.env);
-  if (release.snapshot) ctx.warn(`no release tag on HEAD and no version given: building snapshot ${release.version}`);
-  if (release.dirty) ctx.warn('the git work tree has uncommitted changes: the release will not match its commit');
-  if (!opts.dryRun) await claimDist(ctx.distDir, opts.clean);
+  // A run that builds starts a new release; any other continues the one recorded in dist/.
+  const fresh = startsNewRelease(pipeline, opts.only, opts.skip);
+  if (opts.clean && !fresh) throw new UsageError('--clean starts a new release, but this run continues the one in dist/ (build is not among its stages): drop --clean, or include build');
+  if (opts.split && !fresh) throw new UsageError('--split builds one part of a release: it needs the build stage');
+  const distExists = await checkDistIsOurs(distDir, opts.clean);
+  const prior: Prior = { where };
+  if (distExists && !opts.clean) prior.state = fresh ? await readPreviousState(distDir, warn) : await readState(distDir, TOOL_VERSION);
 
-  let retired = false;
-  const listr = new Listr(
-    pipeline.map((stage) => ({
-      title: stage.title,
-      skip: () => {
-        const reason = skipped.get(stage) ?? stage.skip?.(ctx) ?? false;
-        if (!reason) return false;
-        timings.push({ stage: stage.id, title: stage.title, ms: 0, skipped: reason });
-        return reason;
-      },
-      task: async () => {
-        const started = performance.now();
-        try {
-          if (!opts.dryRun && stage.writesDist !== false && !retired) {
-            retired = true;
-            await retireManifests(ctx.distDir, config.project.name);
-          }
-          await stage.run(ctx);
-        } finally {
-          timings.push({ stage: stage.id, title: stage.title, ms: Math.round(performance.now() - started) });
-        }
-      },
-    })),
-    {
-      concurrent: false,
-      exitOnError: true,
-      registerSignalListeners: false,
-      renderer: opts.interactive && !opts.dryRun && !opts.json ? 'default' : 'simple',
-      rendererOptions: {
-        timer: PRESET_TIMER,
-        collapseSkips: false, // live renderer: keep the stage title, show why it was skipped under it
-        logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(opts.log, opts.log) }),
-      },
-      fallbackRenderer: 'simple',
-      fallbackRendererOptions: { timer: PRESET_TIMER },
-    } as ConstructorParameters<typeof Listr>[1],
-  );
-  let error: unknown;
-  try {
-    await listr.run();
-  } catch (err) {
-    error = err;
+  const git = await readProjectGit(runner, projectDir, distDir);
+  let release: ReleaseInfo;
+  const digest = configDigest(config);
+  if (!fresh && prior.state) {
+    checkContinuation(prior.state, where, digest, git?.commit, opts.version);
+    release = releaseInfoFromFacts(prior.state.release, where);
+  } else {
+    release = releaseInfoFromGit(git, projectDir, opts.env, opts.version, config.version);
   }
-  return { ctx, timings, commands, error };
+  const continued = !fresh ? prior.state : undefined;
+  const targets = runTargets(config, opts.targets, continued, where);
+
+  ctx = new ReleaseContext({
+    config,
+    configPath,
+    projectDir,
+    distDir,
+    release,
+    targets,
+    options: {
+      dryRun: opts.dryRun,
+      // A dry-run listing must come out in order: one job at a time.
+      concurrency: opts.dryRun ? 1 : opts.concurrency.cpu,
+      ioConcurrency: opts.dryRun ? 1 : opts.concurrency.io,
+      json: opts.json,
+      devCert: opts.devCert,
+      ...(opts.files ? { files: opts.files } : {}),
+    },
+    runner,
+    signal: opts.signal,
+    logger,
+    env: opts.env,
+    artifacts: new ArtifactRegistry(continued?.artifacts ?? []),
+    toolVersions: { ...(continued?.tools ?? {}) },
+  });
+  for (const m of early) ctx.warn(m);
+  const context = ctx;
+  const selection = selectStages({
+    stages: pipeline,
+    only: opts.only,
+    skip: opts.skip,
+    split: opts.split,
+    ...(continued ? { prior: priorRelease(continued, where) } : {}),
+    skipRule: (stage) => stage.skip?.(context) ?? false,
+    lenient: opts.lenient ?? false,
+  });
+  if (fresh && release.snapshot) ctx.warn(`no release tag on HEAD and no version given: building snapshot ${release.version}`);
+  if (git?.dirty) ctx.warn('the git work tree has uncommitted changes: the release will not match its commit');
+  opts.preflight?.(ctx, selection);
+  for (const s of selection.run.filter((x) => selection.refresh.has(x))) {
+    ctx.logger.info(`${s.title}: runs again for what this run changes (${s.id})`);
+  }
+
+  const outcome: BuildOutcome = { ctx, selection, timings: [], commands };
+  try {
+    await execute(ctx, selection, {
+      fresh,
+      clean: opts.clean,
+      prior: prior.state,
+      recorder: new StateRecorder(ctx, {
+        configDigest: digest,
+        targets,
+        partial: opts.split || (continued?.partial ?? false),
+        completed: continued?.completed ?? [],
+        order: STAGE_IDS,
+      }),
+      progress: opts.dryRun ? silentProgress : opts.interactive && !opts.json ? await liveProgress(pipeline, opts.log) : plainProgress(opts.log),
+      timings: outcome.timings,
+    });
+  } catch (err) {
+    outcome.error = err;
+  }
+  return outcome;
+}
+
+interface ExecuteOptions {
+  fresh: boolean;
+  clean: boolean;
+  prior?: ReleaseState;
+  recorder: StateRecorder;
+  progress: Progress;
+  timings: StageTiming[];
+}
+
+/** Run the selected stages as overlapping jobs, keeping the release state in step. */
+async function execute(ctx: ReleaseContext, selection: Selection, o: ExecuteOptions): Promise<void> {
+  const { progress, recorder } = o;
+  const dry = ctx.options.dryRun;
+  for (const [stage, reason] of selection.leftOut) {
+    o.timings.push({ stage: stage.id, title: stage.title, ms: 0, skipped: reason });
+    progress.skipped(stage, reason);
+  }
+  // Refuse what can be refused, and start what only waits, before anything is built.
+  for (const stage of selection.run) await stage.prepare?.(ctx);
+
+  const writes = selection.run.some((s) => !s.gate);
+  let opened: Promise<void> | undefined;
+  /** The first job that writes makes dist/ ready: a run whose checks fail leaves it as it was. */
+  const openDist = () =>
+    (opened ??= (async () => {
+      await claimDist(ctx.distDir, o.clean);
+      if (o.fresh) await retirePreviousRelease(ctx.distDir, o.prior, ctx.config.project.name);
+      else {
+        for (const old of ctx.artifacts.ofKind('checksums')) ctx.artifacts.remove(old.path);
+        await retireManifests(ctx.distDir, ctx.config.project.name);
+      }
+      recorder.save();
+      ctx.artifacts.onChange(() => recorder.save());
+    })());
+
+  const jobs = planJobs(selection.run, ctx.targets);
+  const left = new Map<Stage, number>();
+  for (const j of jobs) left.set(j.stage, (left.get(j.stage) ?? 0) + 1);
+  const startedAt = new Map<Stage, number>();
+  const failedStages = new Set<Stage>();
+
+  const runJob = async (job: Job, signal: AbortSignal) => {
+    if (!dry && writes && !job.stage.gate) await openDist();
+    if (selection.refresh.has(job.stage) && job.target && isUpToDate(ctx, job.stage, job.target)) return;
+    if (job.stage.scope === 'target') await job.stage.run(ctx, job.target!, signal);
+    else await job.stage.run(ctx, signal);
+  };
+
+  try {
+    await runJobs(jobs, {
+      signal: ctx.signal,
+      sequential: dry,
+      run: runJob,
+      onStart: (job) => {
+        if (startedAt.has(job.stage)) return;
+        startedAt.set(job.stage, performance.now());
+        progress.started(job.stage);
+      },
+      onEnd: (job, error) => {
+        const stage = job.stage;
+        if (error !== undefined) {
+          // A job stopped because another failed is not this stage's failure.
+          if (!failedStages.has(stage)) error instanceof CancelledError ? progress.stopped(stage) : progress.failed(stage, error);
+          failedStages.add(stage);
+        }
+        const remaining = left.get(stage)! - 1;
+        left.set(stage, remaining);
+        if (remaining > 0 || failedStages.has(stage)) return;
+        const ms = Math.round(performance.now() - startedAt.get(stage)!);
+        o.timings.push({ stage: stage.id, title: stage.title, ms });
+        progress.finished(stage, ms);
+        if (!dry && !stage.gate) recorder.markCompleted(stage.id);
+      },
+    });
+  } finally {
+    // Stages that failed, or were stopped before all their jobs ran, show how long they ran.
+    for (const [s, at] of startedAt) {
+      if (!o.timings.some((t) => t.stage === s.id)) o.timings.push({ stage: s.id, title: s.title, ms: Math.round(performance.now() - at) });
+    }
+    o.timings.sort((a, b) => STAGE_IDS.indexOf(a.stage) - STAGE_IDS.indexOf(b.stage));
+    await progress.close();
+    if (opened) {
+      await opened.catch(() => undefined);
+      await recorder.flush();
+    }
+  }
+}
+
+/** A stage run again for what changed: is what it made for `target` still current? */
+function isUpToDate(ctx: ReleaseContext, stage: Stage, target: Target): boolean {
+  if (stage.produces.length === 0) return false;
+  const arch = archOf(target);
+  return stage.produces.every((kind) => {
+    const made = ctx.artifacts.ofKind(kind).filter((a) => 'goarch' in a && a.goarch === arch);
+    return made.length > 0 && made.every((a) => ctx.artifacts.staleInputs(a).length === 0);
+  });
 }

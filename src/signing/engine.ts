@@ -64,6 +64,8 @@ export interface SignFilesOptions {
   maxInFlightPerServer?: number;
   /** Share pacing and server health across calls (binaries, then packages); default: a new one. */
   limiter?: ServerLimiter;
+  /** Told about each file as soon as its signed, verified copy has replaced it. */
+  onSigned?: (record: SignedFileRecord) => void | Promise<void>;
 }
 
 /** What artifacts.json records for a signed file. No secrets: no password, no server credentials. */
@@ -153,7 +155,7 @@ async function signAll(options: SignFilesOptions, limiter: ServerLimiter, backen
       return { file, signerSubject: '', digest: 'sha256', timestampServer: displayServer(options.servers[0]!), timestampTime: '', attempts: [] };
     }
     const deadlineMs = attemptDeadlineMs(options.timeoutMs, (await stat(file)).size);
-    return produceAtomic(file, async (temp) => {
+    const record = await produceAtomic(file, async (temp): Promise<SignedFileRecord> => {
       let checked: Checked | undefined;
       const { server, attempts } = await signWithFailover({
         file,
@@ -183,6 +185,8 @@ async function signAll(options: SignFilesOptions, limiter: ServerLimiter, backen
         attempts: attempts.map((a) => ({ ...a, server: displayServer(a.server) })),
       };
     });
+    await options.onSigned?.(record);
+    return record;
   });
 }
 

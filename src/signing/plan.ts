@@ -80,7 +80,12 @@ async function probeServers(env: SigningEnv, urls: string[], timeoutMs: number, 
 }
 
 /** Sign and verify `files` in place with `plan` (the stages and `release sign` both end here). */
-export function signWithPlan(env: SigningEnv, plan: SigningPlan, files: readonly string[]): Promise<SignedFileRecord[]> {
+export function signWithPlan(
+  env: SigningEnv,
+  plan: SigningPlan,
+  files: readonly string[],
+  opts: { signal?: AbortSignal; onSigned?: (record: SignedFileRecord) => void | Promise<void> } = {},
+): Promise<SignedFileRecord[]> {
   return signFiles({
     runner: env.runner,
     files,
@@ -95,8 +100,9 @@ export function signWithPlan(env: SigningEnv, plan: SigningPlan, files: readonly
     minIntervalMs: plan.minIntervalMs,
     concurrency: env.options.ioConcurrency,
     verify: plan.verify,
-    signal: env.signal,
+    signal: opts.signal ?? env.signal,
     limiter: plan.limiter,
+    ...(opts.onSigned ? { onSigned: opts.onSigned } : {}),
     log: (line) => env.logger.info(line),
   });
 }

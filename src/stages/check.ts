@@ -4,16 +4,20 @@ import { join, relative } from 'node:path';
 import { StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
 import type { ReleaseContext } from '../context/context.js';
-import type { Stage } from '../context/stage.js';
+import type { ReleaseStage } from '../context/stage.js';
 import { checkGoVersion, goModVendorTo, goModVerify, goPackageName, goVersion, mainPackageArg } from '../tools/go.js';
 
 /** Fail in seconds, not after three builds: toolchain, main packages, module integrity. */
-export const check: Stage = {
+export const check: ReleaseStage = {
   id: 'check',
   title: 'Check toolchain and sources',
-  writesDist: false,
+  scope: 'release',
+  gate: true,
+  consumes: [],
+  produces: [],
+  modifies: [],
   skip: (ctx) => (ctx.config.builds.every((b) => ctx.targetsOf(b).length === 0) ? 'no targets selected' : false),
-  async run(ctx) {
+  async run(ctx, signal) {
     const version = await goVersion(ctx.runner, ctx.projectDir);
     checkGoVersion(version);
     ctx.toolVersions.go = version;
@@ -38,8 +42,8 @@ export const check: Stage = {
 
     const moduleDir = await findModuleRoot(ctx.projectDir);
     if (!moduleDir) return;
-    if (await exists(join(moduleDir, 'go.sum'))) await goModVerify(ctx.runner, moduleDir, ctx.signal);
-    if (await exists(join(moduleDir, 'vendor'))) await checkVendorDrift(ctx, moduleDir);
+    if (await exists(join(moduleDir, 'go.sum'))) await goModVerify(ctx.runner, moduleDir, signal);
+    if (await exists(join(moduleDir, 'vendor'))) await checkVendorDrift(ctx, moduleDir, signal);
   },
 };
 
@@ -57,16 +61,16 @@ async function findModuleRoot(dir: string): Promise<string | undefined> {
 }
 
 /** Compare vendor/ with what `go mod vendor` would write now; any difference is drift. */
-async function checkVendorDrift(ctx: ReleaseContext, moduleDir: string): Promise<void> {
+async function checkVendorDrift(ctx: ReleaseContext, moduleDir: string, signal: AbortSignal): Promise<void> {
   if (ctx.runner.dryRun) {
-    await goModVendorTo(ctx.runner, moduleDir, '<temp dir>', ctx.signal);
+    await goModVendorTo(ctx.runner, moduleDir, '<temp dir>', signal);
     return;
   }
   const scratch = await mkdtemp(join(tmpdir(), 'winship-vendor-'));
   trackTemp(scratch);
   try {
     const expected = join(scratch, 'vendor');
-    await goModVendorTo(ctx.runner, moduleDir, expected, ctx.signal);
+    await goModVendorTo(ctx.runner, moduleDir, expected, signal);
     const drift = await diffTrees(join(moduleDir, 'vendor'), expected);
     if (drift.length) {
       const shown = drift.slice(0, 30).join('\n  ');

@@ -1,25 +1,31 @@
-import { distRelative, fingerprint } from '../artifacts/files.js';
 import { formatSha256Sums } from '../archive/checksums.js';
 import { checksumsName } from '../artifacts/names.js';
-import { runBounded } from '../util/parallel.js';
-import type { Stage } from '../context/stage.js';
+import type { ReleaseStage } from '../context/stage.js';
 import { writeFileAtomic } from '../util/fs.js';
 
-/** Last stage that touches release files: nothing may change a file after its digest is written. */
-export const checksums: Stage = {
+/**
+ * Last stage that touches release files: nothing may change a file after its digest is written.
+ * The digests are the recorded ones: every stage records a file's SHA-256 when it writes it, and
+ * a run that continues from the state checked them all when it started.
+ */
+export const checksums: ReleaseStage = {
   id: 'checksum',
   title: 'Write checksums',
-  needs: ['build'],
-  skip: (ctx) => (ctx.artifacts.all().length === 0 ? 'no release files' : false),
+  scope: 'release',
+  consumes: ['binary', 'msi', 'archive'],
+  produces: ['checksums'],
+  modifies: [],
   async run(ctx) {
-    const files = ctx.artifacts.filter((a) => a.kind !== 'checksums');
-    const path = ctx.dist(checksumsName(ctx));
+    for (const old of ctx.artifacts.ofKind('checksums')) ctx.artifacts.remove(old.path);
+    const files = ctx.artifacts.all();
+    if (files.length === 0) return;
+    const name = checksumsName(ctx);
+    const path = ctx.fileOf({ path: name });
     if (ctx.runner.dryRun) {
       ctx.logger.info(`# write ${path} (sha256 of ${files.length} files)`);
     } else {
-      await runBounded(files, ctx.options.concurrency, ctx.signal, fingerprint);
-      await writeFileAtomic(path, formatSha256Sums(files.map((a) => ({ name: distRelative(ctx, a), sha256: a.sha256! }))));
+      await writeFileAtomic(path, formatSha256Sums(files.map((a) => ({ name: a.path, sha256: a.sha256 }))));
     }
-    ctx.artifacts.add({ kind: 'checksums', name: checksumsName(ctx), path, extra: { algorithm: 'sha256', files: files.length } });
+    await ctx.record({ kind: 'checksums', name, path: name, algorithm: 'sha256', files: files.length });
   },
 };

@@ -1,11 +1,12 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UsageError } from '../util/errors.js';
-import type { BuildConfig, Target } from '../config/schema.js';
+import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
-import { archOf, binaryFile, binaryFolder } from '../artifacts/names.js';
+import { binaryFile, binaryFolder } from '../artifacts/names.js';
+import { archOf } from '../util/arch.js';
 import { runBounded } from '../util/parallel.js';
-import type { Stage } from '../context/stage.js';
+import type { TargetStage } from '../context/stage.js';
 import { renderFieldTemplate, TemplateError, type LdflagsField } from '../config/template.js';
 import { goBuild as runGoBuild } from '../tools/go.js';
 import { produceAtomic } from '../util/fs.js';
@@ -35,23 +36,21 @@ export function ldflagsFor(ctx: ReleaseContext, build: BuildConfig, index: numbe
   return build.gui ? `${flags} -H windowsgui`.trim() : flags;
 }
 
-interface BuildJob {
-  build: BuildConfig;
-  index: number;
-  target: Target;
-}
-
-/** Cross-compile every build for every target, in parallel up to --concurrency. */
-export const goBuild: Stage = {
+/** Cross-compile every build that has this target; its exes are ready for the next stages at once. */
+export const goBuild: TargetStage = {
   id: 'build',
   title: 'Build Go binaries',
-  async run(ctx) {
-    const jobs: BuildJob[] = ctx.config.builds.flatMap((build, index) =>
-      ctx.targetsOf(build).map((target) => ({ build, index, target })),
-    );
-    await runBounded(jobs, ctx.options.concurrency, ctx.signal, async ({ build, index, target }, signal) => {
+  scope: 'target',
+  consumes: [],
+  produces: ['binary'],
+  modifies: [],
+  async run(ctx, target, signal) {
+    const builds = ctx.config.builds.map((build, index) => ({ build, index })).filter(({ build }) => ctx.targetsOf(build).includes(target));
+    // Side by side up to the run's CPU slots (shared with every other stage's CPU work).
+    await runBounded(builds, builds.length, signal, async ({ build, index }, jobSignal) => {
       const goarch = archOf(target);
-      const output = ctx.dist(binaryFolder(build, goarch), binaryFile(build));
+      const path = `${binaryFolder(build, goarch)}/${binaryFile(build)}`;
+      const output = ctx.fileOf({ path });
       const spec = {
         cwd: ctx.projectDir,
         main: build.main,
@@ -63,15 +62,20 @@ export const goBuild: Stage = {
         buildvcs: build.buildvcs,
       };
       const subject = `${target} (build "${build.id}")`;
-      if (ctx.runner.dryRun) {
-        await runGoBuild(ctx.runner, { ...spec, output }, subject, signal);
-      } else {
-        await mkdir(dirname(output), { recursive: true });
-        // go writes straight to -o; building to a temp name keeps a failed or cancelled build
-        // from leaving a truncated exe under the final name.
-        await produceAtomic(output, (temp) => runGoBuild(ctx.runner, { ...spec, output: temp }, subject, signal));
-      }
-      ctx.artifacts.add({ kind: 'binary', name: binaryFile(build), path: output, goos: 'windows', goarch, buildId: build.id });
+      await ctx.cpu.run(async () => {
+        if (ctx.runner.dryRun) {
+          await runGoBuild(ctx.runner, { ...spec, output }, subject, jobSignal);
+        } else {
+          await mkdir(dirname(output), { recursive: true });
+          // go writes straight to -o; building to a temp name keeps a failed or cancelled build
+          // from leaving a truncated exe under the final name (or an empty folder for it).
+          await produceAtomic(output, (temp) => runGoBuild(ctx.runner, { ...spec, output: temp }, subject, jobSignal)).catch(async (err: unknown) => {
+            await rmdir(dirname(output)).catch(() => undefined);
+            throw err;
+          });
+        }
+      }, jobSignal);
+      await ctx.record({ kind: 'binary', name: binaryFile(build), path, goos: 'windows', goarch, build: build.id });
     });
   },
 };

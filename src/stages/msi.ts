@@ -1,13 +1,13 @@
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { byArch, byKind } from '../artifacts/registry.js';
+import { byArch, packedFile } from '../artifacts/registry.js';
 import type { ReleaseContext } from '../context/context.js';
 import { StageError, UsageError } from '../util/errors.js';
 import { BACKENDS, chooseBackend, type MsiBackend } from '../msi/backends.js';
 import { pinMsiTimestamps } from '../msi/pinTimestamps.js';
-import { archOf, msiName, wixArchOf, type GoArch } from '../artifacts/names.js';
-import { runBounded } from '../util/parallel.js';
+import { msiName } from '../artifacts/names.js';
+import { archOf, windowsArchOf, type GoArch } from '../util/arch.js';
 import { collectProjectFiles, type ProjectFile } from '../context/projectFiles.js';
-import type { Stage } from '../context/stage.js';
+import type { TargetStage } from '../context/stage.js';
 import { onPath } from '../tools/path.js';
 import { forgetTemp, produceAtomic, sha256, sha256File, trackTemp } from '../util/fs.js';
 import { normaliseGuid, upgradeCodeFromName, upgradeCodeFromNameWarning, uuidV5 } from '../msi/wix/guid.js';
@@ -51,7 +51,7 @@ function checkBackend(backend: MsiBackend, version: string | undefined, cfg: Msi
     ...new Set(
       arches.flatMap((a) =>
         backend.unsupported(
-          { arch: wixArchOf(a), addToPath: cfg.addToPath, license: cfg.license !== undefined, ui: cfg.ui, expandableRegistry: cfg.registry.some((r) => r.type === 'expandable') },
+          { arch: windowsArchOf(a), addToPath: cfg.addToPath, license: cfg.license !== undefined, ui: cfg.ui, expandableRegistry: cfg.registry.some((r) => r.type === 'expandable') },
           version,
         ),
       ),
@@ -62,13 +62,19 @@ function checkBackend(backend: MsiBackend, version: string | undefined, cfg: Msi
   }
 }
 
-/** Windows Installer packages, one per target, from the (signed) binaries plus msi.files. */
-export const msi: Stage = {
-  id: 'msi',
-  title: 'Build MSI packages',
-  needs: ['build'],
-  skip: (ctx) => (!ctx.config.msi ? 'no msi: section in release.yaml' : ctx.config.msi.disabled ? 'msi.disabled is set' : false),
-  async run(ctx) {
+/** What every package of the run shares: found and checked once, when the run starts. */
+interface MsiSetup {
+  cfg: MsiConfig;
+  backend: MsiBackend;
+  toolVersion?: string;
+  arches: GoArch[];
+  version: string;
+  upgradeCode: string;
+  extra: ProjectFile[];
+}
+
+function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
+  return ctx.once('msi-setup', async () => {
     const cfg = ctx.config.msi!;
     const backend = BACKENDS[chooseBackend(cfg.backend, process.platform, (c) => onPath(c))];
     const toolVersion = await backend.version(ctx.runner, ctx.projectDir);
@@ -78,28 +84,34 @@ export const msi: Stage = {
     const version = msiProductVersion(ctx, cfg);
     const upgradeCode = resolveUpgradeCode(ctx, cfg);
     const extra = await collectProjectFiles(ctx, cfg.files, 'msi.files', cfg.exclude);
-    await runBounded(arches, ctx.options.concurrency, ctx.signal, (arch, signal) =>
-      buildPackage(ctx, { cfg, backend, toolVersion, arch, version, upgradeCode, extra, signal }),
-    );
+    return { cfg, backend, toolVersion, arches, version, upgradeCode, extra };
+  });
+}
+
+/** Windows Installer packages, one per target, from the (signed) binaries plus msi.files. */
+export const msi: TargetStage = {
+  id: 'msi',
+  title: 'Build MSI packages',
+  scope: 'target',
+  consumes: ['binary'],
+  produces: ['msi'],
+  modifies: [],
+  skip: (ctx) => (!ctx.config.msi ? 'no msi: section in release.yaml' : ctx.config.msi.disabled ? 'msi.disabled is set' : false),
+  // The backend, the version mapping and the payload globs are checked before anything compiles.
+  prepare: async (ctx) => void (await msiSetup(ctx)),
+  async run(ctx, target, signal) {
+    const setup = await msiSetup(ctx);
+    const arch = archOf(target);
+    if (setup.arches.includes(arch)) await buildPackage(ctx, setup, arch, signal);
   },
 };
 
-interface PackageJob {
-  cfg: MsiConfig;
-  backend: MsiBackend;
-  toolVersion?: string;
-  arch: GoArch;
-  version: string;
-  upgradeCode: string;
-  extra: ProjectFile[];
-  signal: AbortSignal;
-}
-
-async function buildPackage(ctx: ReleaseContext, job: PackageJob): Promise<void> {
-  const { cfg, backend, arch } = job;
-  const wixArch = wixArchOf(arch);
+async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, signal: AbortSignal): Promise<void> {
+  const { cfg, backend } = job;
+  const wixArch = windowsArchOf(arch);
+  const binaries = ctx.artifacts.ofKind('binary', byArch(arch));
   const payload: PayloadEntry[] = [
-    ...ctx.artifacts.filter(byKind('binary'), byArch(arch)).map((b) => ({ relativePath: b.name, sourcePath: b.path, kind: 'file' as const })),
+    ...binaries.map((b) => ({ relativePath: b.name, sourcePath: ctx.fileOf(b), kind: 'file' as const })),
     ...job.extra.map((f) => ({ relativePath: f.name, sourcePath: f.sourcePath, kind: 'file' as const })),
   ];
   const productName = cfg.productName ?? ctx.config.project.name;
@@ -147,33 +159,37 @@ async function buildPackage(ctx: ReleaseContext, job: PackageJob): Promise<void>
       language: cfg.language,
       packageCode,
       toolVersion: job.toolVersion,
-      signal: job.signal,
+      signal,
     });
   if (ctx.runner.dryRun) {
     ctx.logger.info(`# write ${files.join(', ')} (${payload.length} files) into ${workDir}`);
     await build(output);
   } else {
-    await mkdir(workDir, { recursive: true });
-    trackTemp(workDir);
-    try {
-      for (const f of files) await writeFile(`${workDir}/${f}`, sources.files[f]!);
-      await produceAtomic(output, async (out) => {
-        await build(out);
-        await pinTimes(ctx, out, payload.length, wixArch);
-      });
-    } finally {
-      await rm(workDir, { recursive: true, force: true });
-      forgetTemp(workDir);
-      await rmdir(ctx.dist('.work')).catch(() => undefined); // only when no other arch still uses it
-    }
+    // wixl is CPU work: it takes a slot, like go build.
+    await ctx.cpu.run(async () => {
+      await mkdir(workDir, { recursive: true });
+      trackTemp(workDir);
+      try {
+        for (const f of files) await writeFile(`${workDir}/${f}`, sources.files[f]!);
+        await produceAtomic(output, async (out) => {
+          await build(out);
+          await pinTimes(ctx, out, payload.length, wixArch);
+        });
+      } finally {
+        await rm(workDir, { recursive: true, force: true });
+        forgetTemp(workDir);
+        await rmdir(ctx.dist('.work')).catch(() => undefined); // only when no other arch still uses it
+      }
+    }, signal);
   }
-  ctx.artifacts.add({
+  await ctx.record({
     kind: 'msi',
     name,
-    path: output,
+    path: name,
     goos: 'windows',
     goarch: arch,
-    extra: { arch: wixArch, productVersion: job.version, productCode: sources.productCode, upgradeCode: job.upgradeCode, packageCode, backend: backend.id, files: payload.length },
+    msi: { arch: wixArch, productVersion: job.version, productCode: sources.productCode, upgradeCode: job.upgradeCode, packageCode, backend: backend.id, files: payload.length },
+    packs: binaries.map(packedFile),
   });
 }
 

@@ -1,11 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { StageError } from '../util/errors.js';
-import { byBuild, byKind } from '../artifacts/registry.js';
+import { byArch, byBuild } from '../artifacts/registry.js';
+import { archOf } from '../util/arch.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
 import { embedResources, InvalidIconError, type VersionResourceInfo } from '../pe/resources.js';
 import { runBounded } from '../util/parallel.js';
-import type { Stage } from '../context/stage.js';
+import type { TargetStage } from '../context/stage.js';
 import { produceAtomic } from '../util/fs.js';
 import { toWindowsFileVersion } from '../version/semver.js';
 
@@ -26,31 +27,38 @@ export function versionResourceInfo(ctx: ReleaseContext, build: BuildConfig): Om
 }
 
 /** VERSIONINFO, application manifest and icon, written into each exe after the build. */
-export const versionResources: Stage = {
+export const versionResources: TargetStage = {
   id: 'resources',
   title: 'Embed version resources',
-  needs: ['build'],
+  scope: 'target',
+  consumes: [],
+  produces: [],
+  modifies: ['binary'],
   skip: (ctx) => (ctx.config.builds.every((b) => b.resources.disabled) ? 'resources disabled for every build' : false),
-  async run(ctx) {
+  async run(ctx, target, signal) {
     const builds = ctx.config.builds.map((build, index) => ({ build, index })).filter(({ build }) => !build.resources.disabled);
     for (const { build, index } of builds) {
       const info = versionResourceInfo(ctx, build);
       const icon = build.resources.icon === undefined ? undefined : await readIcon(ctx, build, index);
-      const binaries = ctx.artifacts.filter(byKind('binary'), byBuild(build.id));
+      const binaries = ctx.artifacts.ofKind('binary', byBuild(build.id), byArch(archOf(target)));
       if (ctx.runner.dryRun) {
-        for (const bin of binaries) ctx.logger.info(`# embed VERSIONINFO ${info.fileVersion.join('.')}, manifest (${info.executionLevel})${icon ? ', icon' : ''} into ${bin.path}`);
+        for (const bin of binaries) ctx.logger.info(`# embed VERSIONINFO ${info.fileVersion.join('.')}, manifest (${info.executionLevel})${icon ? ', icon' : ''} into ${ctx.fileOf(bin)}`);
         continue;
       }
-      await runBounded(binaries, ctx.options.concurrency, ctx.signal, async (bin) => {
-        const pe = await readFile(bin.path);
+      await runBounded(binaries, binaries.length, signal, async ({ signature, ...bin }) => {
+        // Rewriting a signed exe would leave a signature that no longer matches it.
+        if (signature) throw new StageError(`${bin.path} is already signed: embedding resources now would break its signature; rebuild it (release build) instead`);
+        const file = ctx.fileOf(bin);
+        const pe = await readFile(file);
         let out: Uint8Array;
         try {
           out = embedResources(pe, { ...info, icon });
         } catch (err) {
           if (err instanceof InvalidIconError) throw new StageError(`builds[${index}].resources.icon: ${build.resources.icon}: ${err.message}`);
-          throw new StageError(`cannot add resources to ${bin.path}: ${(err as Error).message}`);
+          throw new StageError(`cannot add resources to ${file}: ${(err as Error).message}`);
         }
-        await produceAtomic(bin.path, (temp) => writeFile(temp, out, { mode: 0o755 }));
+        await produceAtomic(file, (temp) => writeFile(temp, out, { mode: 0o755 }));
+        await ctx.record(bin);
       });
     }
   },

@@ -1,3 +1,4 @@
+import type { GoArch } from '../util/arch.js';
 import { StageError } from '../util/errors.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
@@ -36,7 +37,7 @@ export interface GoBuildSpec {
   /** Main package, relative to cwd ("." or "./cmd/app"). */
   main: string;
   output: string;
-  goarch: 'amd64' | 'arm64' | '386';
+  goarch: GoArch;
   ldflags: string;
   tags: readonly string[];
   flags: readonly string[];

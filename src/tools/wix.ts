@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StageError } from '../util/errors.js';
+import type { WindowsArch } from '../util/arch.js';
 import type { Tool, ToolRunner } from './runner.js';
 
 // WiX Toolset v4+ (`wix` dotnet tool). Windows only here: golden argv + recorded output tests.
@@ -12,7 +13,7 @@ export function wixConvertArgs(sources: readonly string[]): string[] {
 }
 
 export function wixBuildArgs(opts: {
-  arch: 'x86' | 'x64' | 'arm64';
+  arch: WindowsArch;
   output: string;
   sources: readonly string[];
   ui: boolean;
@@ -50,7 +51,7 @@ export async function wixVersion(runner: ToolRunner, cwd: string): Promise<strin
 /** `wix convert` (our templates are WiX v3), then `wix build`. */
 export async function buildWithWix(
   runner: ToolRunner,
-  b: { workDir: string; sources: readonly string[]; output: string; arch: 'x86' | 'x64' | 'arm64'; ui: boolean; toolVersion?: string; signal?: AbortSignal },
+  b: { workDir: string; sources: readonly string[]; output: string; arch: WindowsArch; ui: boolean; toolVersion?: string; signal?: AbortSignal },
 ): Promise<void> {
   // `wix convert` reports each rewrite as a message (older builds label them "error") and may
   // exit non-zero; what matters is that the files now use the v4 schema, so check that.

@@ -1,4 +1,5 @@
 import { join, sep } from 'node:path';
+import type { WindowsArch } from '../util/arch.js';
 import type { Tool, ToolRunner } from './runner.js';
 
 // WiX Toolset v3 (candle + light). Windows only: these command lines are tested as golden argv,
@@ -6,7 +7,7 @@ import type { Tool, ToolRunner } from './runner.js';
 export const candle: Tool = { name: 'candle', command: 'candle', install: 'WiX Toolset v3.14 (https://github.com/wixtoolset/wix3/releases), then add its bin\\ folder to PATH' };
 export const light: Tool = { ...candle, name: 'light', command: 'light' };
 
-export function candleArgs(opts: { arch: 'x86' | 'x64' | 'arm64'; objDir: string; sources: readonly string[]; defines?: Readonly<Record<string, string>> }): string[] {
+export function candleArgs(opts: { arch: WindowsArch; objDir: string; sources: readonly string[]; defines?: Readonly<Record<string, string>> }): string[] {
   return [
     '-nologo',
     '-arch', opts.arch,
@@ -43,7 +44,7 @@ export async function wix3Version(runner: ToolRunner, cwd: string): Promise<stri
 }
 
 /** candle into workDir/obj, then light. */
-export async function buildWithWix3(runner: ToolRunner, b: { workDir: string; sources: readonly string[]; output: string; arch: 'x86' | 'x64' | 'arm64'; ui: boolean; signal?: AbortSignal }): Promise<void> {
+export async function buildWithWix3(runner: ToolRunner, b: { workDir: string; sources: readonly string[]; output: string; arch: WindowsArch; ui: boolean; signal?: AbortSignal }): Promise<void> {
   const objDir = join(b.workDir, 'obj');
   await runner.run({ tool: candle, args: candleArgs({ arch: b.arch, objDir, sources: b.sources }), cwd: b.workDir, signal: b.signal, timeoutMs: 60 * 60_000 });
   const objects = b.sources.map((s) => join(objDir, s.replace(/\.wxs$/, '.wixobj')));

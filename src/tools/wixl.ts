@@ -1,3 +1,4 @@
+import type { WindowsArch } from '../util/arch.js';
 import type { Tool, ToolRunner } from './runner.js';
 
 export const wixl: Tool = { name: 'wixl', command: 'wixl', install: 'apt-get install wixl' };
@@ -30,7 +31,7 @@ export interface WixlBuild {
   workDir: string;
   sources: readonly string[];
   output: string;
-  arch: 'x86' | 'x64';
+  arch: Exclude<WindowsArch, 'arm64'>;
   /** What msibuild then writes into the summary stream (see msibuildSummaryArgs). */
   summary: { subject: string; author: string; template: string; packageCode: string };
   /** What the package is, for messages ("arm64 MSI"). */

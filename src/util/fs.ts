@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 // Every temp path we hand out is tracked, so that an interrupted run can remove them
@@ -50,6 +50,22 @@ export async function produceAtomic<T>(finalPath: string, produce: (tempPath: st
 
 export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
   await produceAtomic(finalPath, (temp) => writeFile(temp, data));
+}
+
+/**
+ * writeFileAtomic that also survives a power cut: the data reaches the disk before the rename
+ * makes it visible (for the release state, which later runs and other machines trust).
+ */
+export async function writeFileDurable(finalPath: string, data: string | Uint8Array): Promise<void> {
+  await produceAtomic(finalPath, async (temp) => {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
 }
 
 export async function sha256File(path: string): Promise<string> {

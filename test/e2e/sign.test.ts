@@ -86,10 +86,10 @@ describe('release build with signing', () => {
       const out = await verifyFile(join(dist, a.path));
       expect(out, a.path).toContain('Signature verification: ok');
       expect(out, a.path).toContain('Timestamp Server Signature verification: ok');
-      expect(a.extra.signature.signer).toBe(pki.codeSigning.subject);
-      expect(a.extra.signature.digest).toBe('sha256');
-      expect([fleet.url('fast'), fleet.url('slow')]).toContain(a.extra.signature.timestampServer);
-      expect(Date.parse(a.extra.signature.timestampTime)).toBeGreaterThan(started - 60_000);
+      expect(a.signature.signer).toBe(pki.codeSigning.subject);
+      expect(a.signature.digest).toBe('sha256');
+      expect([fleet.url('fast'), fleet.url('slow')]).toContain(a.signature.timestampServer);
+      expect(Date.parse(a.signature.timestampTime)).toBeGreaterThan(started - 60_000);
     }
     // The zips and checksums are made from the signed files.
     const exe = join(dist, 'goapp_windows_amd64', 'goapp.exe');
@@ -136,7 +136,7 @@ describe('release build with signing', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(45_000);
     const doc = JSON.parse(readFileSync(join(dir, 'dist', 'artifacts.json'), 'utf8'));
-    for (const a of doc.artifacts.filter((x: { kind: string }) => x.kind === 'binary')) expect(a.extra.signature.timestampServer).toBe(fleet.url('fast'));
+    for (const a of doc.artifacts.filter((x: { kind: string }) => x.kind === 'binary')) expect(a.signature.timestampServer).toBe(fleet.url('fast'));
 
     await writeFile(join(dir, 'release.yaml'), config([fleet.url('hang'), fleet.url('wrong-imprint'), fleet.url('rejection')], '  probe: false\n'));
     const bad = await runRelease(['build', '--skip', 'msi', '--targets', 'windows/amd64'], { cwd: dir, env: { WINSHIP_PFX_PASSWORD: pki.codeSigning.pfxPassword } });
@@ -157,7 +157,7 @@ describe('release build with signing', () => {
     expect(JSON.parse(dev.stdout).warnings.join('\n')).toContain('--dev-cert: signing with a throwaway self-signed certificate. Windows and SmartScreen will NOT trust these files');
     const doc = JSON.parse(readFileSync(join(dir, 'dist', 'artifacts.json'), 'utf8'));
     const exe = doc.artifacts.find((a: { kind: string }) => a.kind === 'binary');
-    expect(exe.extra.signature).toMatchObject({ signer: 'CN=winship development certificate - NOT FOR RELEASE', devCert: true });
+    expect(exe.signature).toMatchObject({ signer: 'CN=winship development certificate - NOT FOR RELEASE', devCert: true });
   });
 });
 
@@ -166,10 +166,11 @@ describe('--dry-run with signing', () => {
     const dir = await makeGitProject(fixture, join(work, 'drysign'));
     await writeFile(join(dir, 'release.yaml'), config([fleet.url('fast')]));
     await commitAll(dir, 'drysign', { tag: 'v1.0.0' });
-    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('.winship-secret') || f.startsWith('winship-devcert')).length;
+    // A temp folder of its own, so that nothing else running on the machine can count here.
+    const temp = await mkdtemp(join(work, 'tmp-'));
     const runs = [];
     for (const args of [['build', '--dry-run'], ['build', '--dry-run'], ['build', '--dry-run', '--dev-cert']]) {
-      const r = await runRelease(args, { cwd: dir, env: { WINSHIP_PFX_PASSWORD: undefined } });
+      const r = await runRelease(args, { cwd: dir, env: { WINSHIP_PFX_PASSWORD: undefined, TMPDIR: temp } });
       expect(r.exitCode, r.stderr).toBe(0);
       runs.push(r.stdout);
     }
@@ -181,7 +182,7 @@ describe('--dry-run with signing', () => {
     expect(runs[0]).toMatch(/# probe timestamp servers/);
     expect(runs[2]).toContain("openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '<dev cert dir>/dev-key.pem'");
     expect(readdirSync(dir)).not.toContain('dist');
-    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('.winship-secret') || f.startsWith('winship-devcert')).length).toBe(before);
+    expect(readdirSync(temp)).toEqual([]);
   });
 });
 

@@ -97,15 +97,19 @@ describe('release CLI', () => {
     const ok = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: dir });
     expect(ok.exitCode, ok.stderr).toBe(0);
     const before = (await readdir(join(dir, 'dist'))).sort();
-    expect(before).toEqual(expect.arrayContaining(['artifacts.json', 'metadata.json']));
+    expect(before).toEqual(expect.arrayContaining(['artifacts.json', 'metadata.json', '.winship']));
     expect(before.some((n) => n.endsWith('_checksums.txt'))).toBe(true);
     await writeFile(join(dir, 'main.go'), 'package main\n\nfunc main() { nope }\n');
     const bad = await runRelease(['build', '--targets', 'windows/amd64', '--version', '0.5.0'], { cwd: dir });
     expect(bad.exitCode).toBe(1);
-    // Binaries keep their paths across versions, so the old lists would describe files a run may
-    // have replaced: they go when the run starts writing. Everything else is as it was.
-    const after = (await readdir(join(dir, 'dist'))).sort();
-    expect(after).toEqual(before.filter((n) => n !== 'artifacts.json' && n !== 'metadata.json' && !n.endsWith('_checksums.txt')));
+    // A new release retires the previous one when it starts writing (binaries keep their paths
+    // across versions: an old list would describe files it replaces). The failed run then
+    // leaves dist/ holding what its state says: nothing.
+    expect((await readdir(join(dir, 'dist'))).sort()).toEqual(['.winship', '.winship-dist']);
+    const state = JSON.parse(await readFile(join(dir, 'dist', '.winship', 'state.json'), 'utf8'));
+    expect(state.release.version).toBe('0.5.0');
+    expect(state.artifacts).toEqual([]);
+    expect(state.completed).toEqual([]);
   });
 
   it('an untracked source file makes the tree dirty; our own dist/ does not', async () => {
@@ -126,12 +130,12 @@ describe('release CLI', () => {
     const dir = await smallProject('only');
     const only = await runRelease(['build', '--only', 'archive', '--only', 'checksum'], { cwd: dir });
     expect(only.exitCode).toBe(2);
-    expect(only.stderr).toContain('--only archive needs build in the same run');
+    expect(only.stderr).toContain('--only archive: archive works on binary files: no stage of this run makes them, and dist/ has no release state to continue from');
     const skip = await runRelease(['build', '--skip', 'build', '--json'], { cwd: dir });
     expect(skip.exitCode, skip.stderr).toBe(0);
     const timings = JSON.parse(skip.stdout).timings as Array<{ stage: string; skipped?: string }>;
-    expect(timings.find((t) => t.stage === 'archive')?.skipped).toBe('needs build, which this run leaves out');
-    expect(timings.find((t) => t.stage === 'manifest')?.skipped).toBe('needs build, which this run leaves out');
+    expect(timings.find((t) => t.stage === 'archive')?.skipped).toMatch(/^archive works on binary files: no stage of this run makes them/);
+    expect(timings.find((t) => t.stage === 'manifest')?.skipped).toMatch(/^manifest works on binary or msi or archive or checksums files/);
     expect(await readdir(join(dir, 'dist')).catch(() => [])).not.toContain('artifacts.json');
     const extra = await runRelease(['build', '--skip', 'sign', 'msi'], { cwd: dir });
     expect(extra.exitCode).toBe(2);

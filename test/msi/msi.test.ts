@@ -91,10 +91,15 @@ describe('MSI packages built with wixl', () => {
     const msis = doc.artifacts.filter((a: { kind: string }) => a.kind === 'msi');
     expect(msis.map((m: { name: string }) => m.name)).toEqual(['goapp_1.0.0_x86.msi', 'goapp_1.0.0_x64.msi', 'goapp_1.0.0_arm64.msi']);
     for (const m of msis) {
-      expect(m.extra).toMatchObject({ productVersion: '1.0.0', upgradeCode: UPGRADE_CODE, backend: 'wixl', files: 4 });
-      expect(m.extra.productCode).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
+      expect(m.msi).toMatchObject({ arch: expect.any(String), productVersion: '1.0.0', upgradeCode: UPGRADE_CODE, backend: 'wixl', files: 4 });
+      expect(m.msi.productCode).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
     }
-    expect(new Set(msis.map((m: { extra: { productCode: string } }) => m.extra.productCode)).size).toBe(3);
+    expect(new Set(msis.map((m: { msi: { productCode: string } }) => m.msi.productCode)).size).toBe(3);
+    // Each package records the exe it packed, with the digest it had: a later change to it makes the package stale.
+    for (const m of msis) {
+      const exe = doc.artifacts.find((a: { kind: string; goarch: string }) => a.kind === 'binary' && a.goarch === m.goarch);
+      expect(m.packs).toEqual([{ path: exe.path, sha256: exe.sha256 }]);
+    }
     const sums = readFileSync(join(v1, 'dist', 'goapp_1.0.0_checksums.txt'), 'utf8');
     expect(sums).toContain('  goapp_1.0.0_x64.msi\n');
     expect(existsSync(join(v1, 'dist', '.work'))).toBe(false);
@@ -103,7 +108,7 @@ describe('MSI packages built with wixl', () => {
   it('has the Property, Upgrade, Component, File and Directory tables we expect', async () => {
     const msi = join(v1, 'dist', 'goapp_1.0.0_x64.msi');
     const props = Object.fromEntries((await table(msi, 'Property')).map(([k, v]) => [k, v]));
-    const productCode = JSON.parse(readFileSync(join(v1, 'dist', 'artifacts.json'), 'utf8')).artifacts.find((a: { name: string }) => a.name === 'goapp_1.0.0_x64.msi').extra.productCode;
+    const productCode = JSON.parse(readFileSync(join(v1, 'dist', 'artifacts.json'), 'utf8')).artifacts.find((a: { name: string }) => a.name === 'goapp_1.0.0_x64.msi').msi.productCode;
     expect(props).toMatchObject({ ProductVersion: '1.0.0', ProductName: 'goapp', Manufacturer: 'Fixture & Sons', UpgradeCode: `{${UPGRADE_CODE}}`, ProductCode: `{${productCode}}`, ALLUSERS: '1' });
     const upgrade = await table(msi, 'Upgrade');
     expect(upgrade.map((r) => r[0])).toEqual([`{${UPGRADE_CODE}}`, `{${UPGRADE_CODE}}`]);
@@ -130,7 +135,7 @@ describe('MSI packages built with wixl', () => {
     expect(arm).toContain('Template: Arm64;1033');
     expect(arm).toContain('Version: 500');
     const doc = JSON.parse(readFileSync(join(v1, 'dist', 'artifacts.json'), 'utf8'));
-    const code = doc.artifacts.find((a: { name: string }) => a.name === 'goapp_1.0.0_arm64.msi').extra.packageCode;
+    const code = doc.artifacts.find((a: { name: string }) => a.name === 'goapp_1.0.0_arm64.msi').msi.packageCode;
     expect(arm).toContain(`Revision number (UUID): {${code}}`);
   });
 
@@ -244,7 +249,8 @@ describe('MSI configuration errors', () => {
     expect(r.stderr).toContain('use backend "wix" (WiX v4+) or "wix3" (WiX 3.14) on a Windows machine');
     expect(r.stderr).toContain('license: wixl 0.101 cannot show a license');
     expect(r.stderr).toContain('ui: wixl 0.101 has no WiX UI dialogs');
-    expect(readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.msi') || f.includes('.tmp-'))).toEqual([]);
+    // Refused when the run starts, before anything is built: there is no dist/ at all.
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 
   it('needs an UpgradeCode for a release, and a pre-release mapping for a pre-release', async () => {

@@ -65,9 +65,8 @@ describe('release.yaml validation', () => {
 
 describe('dist: in release.yaml', () => {
   it('is relative to the project, or absolute as given (never joined under the project)', async () => {
-    const { ReleaseContext } = await import('../../src/context/context.js');
-    const at = (dist: string) =>
-      new ReleaseContext({ ...parseConfig('project:\n  name: x\nbuilds: [{}]\n'), dist }, '/p/release.yaml', '/p', {} as never, {} as never, {} as never, new AbortController().signal, {} as never).distDir;
+    const { distDirOf } = await import('../../src/config/load.js');
+    const at = (dist: string) => distDirOf({ ...parseConfig('project:\n  name: x\nbuilds: [{}]\n'), dist }, '/p');
     expect(at('dist')).toBe('/p/dist');
     expect(at('/srv/out')).toBe('/srv/out');
     expect(at('../out')).toBe('/out');

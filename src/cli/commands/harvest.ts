@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import type { WixArch } from '../../msi/wix/arch.js';
+import { WIX_ARCHES, type WixArch } from '../../msi/wix/arch.js';
 import { normaliseGuid } from '../../msi/wix/guid.js';
 import { harvestTree, renderFragment } from '../../msi/wix/harvest.js';
 import { checkPayloadNames, collectPayload } from '../../msi/wix/payload.js';
@@ -22,7 +22,7 @@ export interface HarvestCommandOptions {
   output?: string;
 }
 
-const ARCHES: WixArch[] = ['x86', 'x64', 'arm64'];
+const ARCHES = WIX_ARCHES;
 
 /** The UpgradeCode the component GUIDs derive from: --upgrade-code, else msi.upgradeCode of release.yaml. */
 async function upgradeCodeFor(o: HarvestCommandOptions): Promise<string> {

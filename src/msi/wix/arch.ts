@@ -1,6 +1,9 @@
 // The three Windows architectures an MSI can target, and the MSI facts that follow from each.
 
-export type WixArch = 'x86' | 'x64' | 'arm64';
+import type { WindowsArch } from '../../util/arch.js';
+
+/** Windows Installer's names for the architectures (src/util/arch.ts). */
+export type WixArch = WindowsArch;
 
 export const WIX_ARCHES: readonly WixArch[] = ['x86', 'x64', 'arm64'];
 

@@ -1,9 +1,11 @@
-import type { Artifact } from '../../artifacts/registry.js';
+import type { ArtifactOf } from '../../artifacts/kinds.js';
 import type { ReleaseContext } from '../../context/context.js';
+import type { SignedFileRecord } from '../../signing/engine.js';
 import type { SigningPlan } from '../../signing/plan.js';
 import { signConfig } from '../../signing/settings.js';
 
-type Signable = 'binary' | 'msi' | 'msix';
+export type Signable = 'binary' | 'msi' | 'msix';
+type SignableArtifact = ArtifactOf<'binary' | 'msi'>;
 
 /** Why a signing stage has nothing to do, or false. */
 export function signingSkipReason(ctx: ReleaseContext, kinds: readonly Signable[]): string | false {
@@ -14,28 +16,58 @@ export function signingSkipReason(ctx: ReleaseContext, kinds: readonly Signable[
   return false;
 }
 
-/** The plan is made once per run: one probe of the timestamp servers, one limiter for every file. */
-export function signingPlan(ctx: ReleaseContext): Promise<SigningPlan> {
-  return ctx.once('signing-plan', async () => (await import('../../signing/plan.js')).makeSigningPlan(ctx, signConfig(ctx)!));
+/** The kinds of `kinds` that sign.artifacts asks to sign. */
+export function kindsToSign(ctx: ReleaseContext, kinds: readonly Signable[]): Signable[] {
+  const sign = signConfig(ctx);
+  return kinds.filter((k) => sign?.artifacts.includes(k) ?? false);
 }
 
-/** Sign and verify `artifacts` in place, and record who signed and when on each. */
-export async function signArtifacts(ctx: ReleaseContext, artifacts: readonly Artifact[]): Promise<void> {
+/**
+ * The plan is made once per run: one probe of the timestamp servers, one limiter for every file.
+ * The signing stages start it when the run starts (prepare), so the probe overlaps the builds.
+ */
+export function signingPlan(ctx: ReleaseContext): Promise<SigningPlan> {
+  return ctx.once('signing-plan', async () => {
+    const { makeSigningPlan } = await import('../../signing/plan.js'); // pkijs and the rest: only when signing
+    return makeSigningPlan(ctx, signConfig(ctx)!);
+  });
+}
+
+/** Start the plan now; its failure is reported by the stage that needs it, not as an unhandled rejection. */
+export async function startSigning(ctx: ReleaseContext): Promise<void> {
+  // What can be refused without the network is refused before anything builds (a missing password).
+  const { credentialFrom } = await import('../../signing/credentials.js');
+  const sign = signConfig(ctx)!;
+  if (!ctx.options.devCert) credentialFrom(ctx, sign.certificate);
+  signingPlan(ctx).catch(() => undefined);
+}
+
+/**
+ * Sign and verify `artifacts` in place. Each file is recorded (new digest, signer, timestamp) as
+ * soon as its signed copy has replaced it, so an interrupted run leaves a state that matches dist/.
+ */
+export async function signArtifacts(ctx: ReleaseContext, artifacts: readonly SignableArtifact[], signal: AbortSignal): Promise<void> {
   if (artifacts.length === 0) return;
   const plan = await signingPlan(ctx);
   const { signWithPlan } = await import('../../signing/plan.js');
-  const records = await signWithPlan(ctx, plan, artifacts.map((a) => a.path));
-  const byPath = new Map(records.map((r) => [r.file, r]));
-  for (const a of artifacts) {
-    const r = byPath.get(a.path);
-    if (!r || ctx.runner.dryRun) continue;
-    a.extra.signature = {
-      signer: r.signerSubject,
-      digest: r.digest,
-      timestampServer: r.timestampServer,
-      timestampTime: r.timestampTime,
-      attempts: r.attempts.length,
-      ...(ctx.options.devCert ? { devCert: true } : {}),
-    };
-  }
+  const byFile = new Map(artifacts.map((a) => [ctx.fileOf(a), a]));
+  await signWithPlan(ctx, plan, [...byFile.keys()], {
+    signal,
+    onSigned: async (record: SignedFileRecord) => {
+      const a = byFile.get(record.file);
+      if (!a || ctx.runner.dryRun) return;
+      await ctx.record({ ...a, signature: signatureOf(ctx, record) });
+    },
+  });
+}
+
+function signatureOf(ctx: ReleaseContext, r: SignedFileRecord): NonNullable<SignableArtifact['signature']> {
+  return {
+    signer: r.signerSubject,
+    digest: r.digest,
+    timestampServer: r.timestampServer,
+    timestampTime: r.timestampTime,
+    attempts: r.attempts.length,
+    ...(ctx.options.devCert ? { devCert: true as const } : {}),
+  };
 }

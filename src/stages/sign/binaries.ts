@@ -1,12 +1,22 @@
-import { byKind } from '../../artifacts/registry.js';
-import type { Stage } from '../../context/stage.js';
-import { signArtifacts, signingSkipReason } from './artifacts.js';
+import { byArch } from '../../artifacts/registry.js';
+import type { TargetStage } from '../../context/stage.js';
+import { archOf } from '../../util/arch.js';
+import { signArtifacts, signingSkipReason, startSigning } from './artifacts.js';
 
-/** Authenticode on every exe, before anything packs them (MSI, zip, checksums). */
-export const signBinaries: Stage = {
+/** Authenticode on every exe not signed yet, before anything packs them (MSI, zip, checksums). */
+export const signBinaries: TargetStage = {
   id: 'sign',
   title: 'Sign binaries',
-  needs: ['build'],
+  scope: 'target',
+  consumes: [],
+  produces: [],
+  modifies: ['binary'],
   skip: (ctx) => signingSkipReason(ctx, ['binary']),
-  run: (ctx) => signArtifacts(ctx, ctx.artifacts.filter(byKind('binary'))),
+  prepare: startSigning,
+  run: (ctx, target, signal) =>
+    signArtifacts(
+      ctx,
+      ctx.artifacts.ofKind('binary', byArch(archOf(target))).filter((b) => !b.signature && (ctx.options.files?.has(b.path) ?? true)),
+      signal,
+    ),
 };

@@ -1,15 +1,20 @@
-import { byKind } from '../../artifacts/registry.js';
-import type { Stage } from '../../context/stage.js';
-import { signArtifacts, signingSkipReason } from './artifacts.js';
+import { byArch } from '../../artifacts/registry.js';
+import type { TargetStage } from '../../context/stage.js';
+import { archOf } from '../../util/arch.js';
+import { kindsToSign, signArtifacts, signingSkipReason, startSigning } from './artifacts.js';
 
-/** Authenticode on the installers, right after they are built (before checksums). */
-export const signPackages: Stage = {
+/** Authenticode on the installers not signed yet, right after they are built (before checksums). */
+export const signPackages: TargetStage = {
   id: 'sign-packages',
   title: 'Sign packages',
-  needs: ['msi'],
-  skip: (ctx) => signingSkipReason(ctx, ['msi', 'msix']) || (ctx.artifacts.filter(byKind('msi', 'msix')).length === 0 ? 'no packages were built' : false),
-  run: (ctx) => {
-    const kinds = (['msi', 'msix'] as const).filter((k) => ctx.config.sign?.artifacts.includes(k) ?? true);
-    return signArtifacts(ctx, ctx.artifacts.filter(byKind(...kinds)));
+  scope: 'target',
+  consumes: [],
+  produces: [],
+  modifies: ['msi'],
+  skip: (ctx) => signingSkipReason(ctx, ['msi', 'msix']),
+  prepare: startSigning,
+  run: (ctx, target, signal) => {
+    const packages = kindsToSign(ctx, ['msi']).flatMap((kind) => ctx.artifacts.ofKind(kind as 'msi', byArch(archOf(target))));
+    return signArtifacts(ctx, packages.filter((p) => !p.signature && (ctx.options.files?.has(p.path) ?? true)), signal);
   },
 };

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { GO_ARCHES, WINDOWS_ARCHES } from '../util/arch.js';
+
+// The files a release is made of, one type per kind. The same definitions validate the release
+// state (dist/.winship/state.json), type the registry, and generate the published JSON Schemas
+// (schema/state.schema.json, schema/artifacts.schema.json): a reader never guesses what a field
+// holds.
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** A path inside dist/: forward slashes, no "..", ".", empty or absolute parts. */
+export function isDistPath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\')) return false;
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+const sha256 = z.string().regex(SHA256_HEX, 'must be a SHA-256 digest in lower-case hex (64 characters)');
+const distPath = z.string().refine(isDistPath, 'must be a path inside dist/ (forward slashes, no "..", not absolute)');
+
+export const signatureSchema = z
+  .strictObject({
+    signer: z.string().describe('Subject of the signing certificate ("CN=…, O=…"), or signtool\'s display name.'),
+    digest: z.literal('sha256'),
+    timestampServer: z.string().describe('The RFC 3161 server whose token is in the file, without credentials.'),
+    timestampTime: z.string().describe('The time the server vouched for (ISO 8601).'),
+    attempts: z.number().int().min(1).describe('Signing attempts it took (failover and retries included).'),
+    devCert: z.literal(true).optional().describe('Signed with --dev-cert: a throwaway certificate Windows does not trust.'),
+  })
+  .describe('The Authenticode signature, verified (signature and timestamp) before it was recorded.');
+
+export const packedFileSchema = z
+  .strictObject({ path: distPath, sha256 })
+  .describe('A release file inside this one, as it was when this one was made.');
+
+const file = {
+  name: z.string().min(1).describe('File name.'),
+  path: distPath.describe('Where it is, relative to dist/.'),
+  size: z.number().int().min(0),
+  sha256,
+};
+const target = { goos: z.literal('windows'), goarch: z.enum(GO_ARCHES) };
+/**
+ * What a package packed: when one of these files changes later (it is signed on another
+ * machine), the package still holds the old bytes and must be made again.
+ */
+const packs = z.array(packedFileSchema).describe('The release files packed inside, with the digests they had then.');
+
+export const binarySchema = z
+  .strictObject({
+    kind: z.literal('binary'),
+    ...file,
+    ...target,
+    build: z.string().describe('The builds[].id that made it.'),
+    signature: signatureSchema.optional(),
+  })
+  .describe('A Go executable.');
+
+export const msiSchema = z
+  .strictObject({
+    kind: z.literal('msi'),
+    ...file,
+    ...target,
+    msi: z.strictObject({
+      arch: z.enum(WINDOWS_ARCHES),
+      productVersion: z.string(),
+      productCode: z.string(),
+      upgradeCode: z.string(),
+      packageCode: z.string(),
+      backend: z.enum(['wixl', 'wix3', 'wix']),
+      files: z.number().int().min(0).describe('Files installed.'),
+    }),
+    packs,
+    signature: signatureSchema.optional(),
+  })
+  .describe('A Windows Installer package.');
+
+export const archiveSchema = z
+  .strictObject({
+    kind: z.literal('archive'),
+    ...file,
+    ...target,
+    format: z.literal('zip'),
+    entries: z.array(z.string()).describe('Names inside the archive, sorted.'),
+    packs,
+  })
+  .describe('A zip of the binaries and the configured files for one target.');
+
+export const checksumsSchema = z
+  .strictObject({
+    kind: z.literal('checksums'),
+    ...file,
+    algorithm: z.literal('sha256'),
+    files: z.number().int().min(0).describe('Files listed.'),
+  })
+  .describe('A sha256sum -c file over every other release file.');
+
+export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, checksumsSchema]);
+
+export type Artifact = z.infer<typeof artifactSchema>;
+export type ArtifactKind = Artifact['kind'];
+export type ArtifactOf<K extends ArtifactKind> = Extract<Artifact, { kind: K }>;
+export type Signature = z.infer<typeof signatureSchema>;
+export type PackedFile = z.infer<typeof packedFileSchema>;
+/** The kinds that are built for one target. */
+export type TargetArtifact = Extract<Artifact, { goarch: string }>;
+
+const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, checksums: checksumsSchema } as const;
+
+/**
+ * The artifact with its fields in the schema's order (and checked against it), so that the state
+ * and the manifests are the same bytes whether a record was made in this run or read back from
+ * an earlier one. A dry run's records (no digests yet) are returned as they are.
+ */
+export function canonicalArtifact(a: Artifact): Artifact {
+  const parsed = SCHEMA_OF_KIND[a.kind].safeParse(a);
+  return parsed.success ? (parsed.data as Artifact) : a;
+}
+
+/** Listing order: by kind in release order, then architecture, then path. */
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'checksums'];
+
+/** Kinds Authenticode can sign (sign.artifacts also names msix, which no stage makes yet). */
+export function isSigned(a: Artifact): boolean {
+  return 'signature' in a && a.signature !== undefined;
+}

@@ -1,0 +1,187 @@
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
+
+// The release as durable data, through the CLI with the real tools: a later run continues from
+// dist/.winship/state.json, split builds merged equal one full build, and a state that does not
+// match dist/ (or the checkout) is refused, naming what and where.
+
+const fixture = join(repoRoot, 'test', 'fixtures', 'goapp');
+const CONFIG = `project:
+  name: goapp
+  vendor: Fixture & Sons
+builds:
+  - binary: goapp
+    targets: [windows/amd64, windows/arm64]
+archives:
+  files: [README.md]
+msi:
+  upgradeCode: 6E1F3C2A-9B7D-4E8F-A1B2-C3D4E5F60718
+  files: [README.md]
+`;
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const json = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
+let work: string;
+
+async function project(name: string, yaml = CONFIG): Promise<string> {
+  const dir = await makeGitProject(fixture, join(work, name));
+  await writeFile(join(dir, 'release.yaml'), yaml);
+  await writeFile(join(dir, '.gitignore'), 'dist/\n');
+  await commitAll(dir, 'state', { tag: 'v1.0.0' });
+  return dir;
+}
+
+/** Every file of dist/ with its digest, our own bookkeeping left out. */
+function releaseFiles(dist: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+    const full = join(f.parentPath, f.name);
+    const rel = full.slice(dist.length + 1);
+    if (f.isFile() && !rel.startsWith('.winship')) out[rel] = sha(full);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'winship-state-'));
+});
+
+describe('continuing a release from its state', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await project('continue');
+    const r = await runRelease(['build'], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+
+  it('records every file, typed, with its size and digest, and the facts of the release', () => {
+    const state = json(join(dir, 'dist', '.winship', 'state.json'));
+    expect(state).toMatchObject({ schemaVersion: 1, project: 'goapp', partial: false, targets: ['windows/amd64', 'windows/arm64'] });
+    expect(state.release).toMatchObject({ version: '1.0.0', versionSource: 'tag', tag: 'v1.0.0', dirty: false });
+    expect(state.completed).toEqual(['build', 'resources', 'msi', 'archive', 'checksum', 'manifest']);
+    expect(state.artifacts.map((a: { kind: string }) => a.kind)).toEqual(['binary', 'binary', 'archive', 'archive', 'msi', 'msi', 'checksums']);
+    for (const a of state.artifacts) expect(sha(join(dir, 'dist', a.path)), a.path).toBe(a.sha256);
+    // artifacts.json is the public view of the same records.
+    expect(json(join(dir, 'dist', 'artifacts.json')).artifacts).toEqual(state.artifacts);
+  });
+
+  it('--only archive and --only checksum,manifest work from the state alone, and give the same bytes', async () => {
+    const before = releaseFiles(join(dir, 'dist'));
+    const zip = await runRelease(['build', '--only', 'archive', '--json'], { cwd: dir });
+    expect(zip.exitCode, zip.stderr).toBe(0);
+    const summary = JSON.parse(zip.stdout);
+    expect(summary.timings.filter((t: { skipped?: string }) => !t.skipped).map((t: { stage: string }) => t.stage)).toEqual(['archive', 'checksum', 'manifest']);
+    const sums = await runRelease(['build', '--only', 'checksum,manifest'], { cwd: dir });
+    expect(sums.exitCode, sums.stderr).toBe(0);
+    expect(releaseFiles(join(dir, 'dist'))).toEqual(before);
+    expect((await execa('sha256sum', ['-c', 'goapp_1.0.0_checksums.txt'], { cwd: join(dir, 'dist') })).stdout.match(/: OK$/gm)).toHaveLength(6);
+  });
+
+  it('refuses a file changed behind its back, naming it, and leaves dist/ as it was', async () => {
+    const copy = join(work, 'tampered');
+    await cp(dir, copy, { recursive: true });
+    const msi = join(copy, 'dist', 'goapp_1.0.0_x64.msi');
+    await writeFile(msi, Buffer.concat([readFileSync(msi), Buffer.from('!')]));
+    const before = releaseFiles(join(copy, 'dist'));
+    const r = await runRelease(['build', '--only', 'checksum,manifest'], { cwd: copy });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`a file in ${join(copy, 'dist')} no longer matches the release state`);
+    expect(r.stderr).toMatch(/goapp_1\.0\.0_x64\.msi: changed after winship recorded it \(\d+ bytes recorded, \d+ now\)/);
+    expect(releaseFiles(join(copy, 'dist'))).toEqual(before);
+  });
+
+  it('refuses another commit, another release.yaml, another --version and a newer state, naming both sides', async () => {
+    const copy = join(work, 'moved-on');
+    await cp(dir, copy, { recursive: true });
+    const recorded = json(join(copy, 'dist', '.winship', 'state.json')).release.commit;
+    await writeFile(join(copy, 'later.txt'), 'x');
+    await commitAll(copy, 'later');
+    const head = (await execa('git', ['rev-parse', 'HEAD'], { cwd: copy })).stdout;
+    const commit = await runRelease(['build', '--only', 'archive'], { cwd: copy });
+    expect(commit.exitCode).toBe(2);
+    expect(commit.stderr).toContain(`was built from commit ${recorded}, but HEAD is ${head}`);
+
+    await execa('git', ['reset', '-q', '--hard', 'HEAD~1'], { cwd: copy });
+    await writeFile(join(copy, 'release.yaml'), CONFIG.replace('files: [README.md]\nmsi', 'files: [README.md, LICENSE]\nmsi'));
+    const config = await runRelease(['build', '--only', 'archive'], { cwd: copy });
+    expect(config.exitCode).toBe(2);
+    expect(config.stderr).toContain('release.yaml is not the one');
+    await execa('git', ['checkout', '-q', 'release.yaml'], { cwd: copy });
+
+    const version = await runRelease(['build', '--only', 'archive', '--version', '9.9.9'], { cwd: copy });
+    expect(version.exitCode).toBe(2);
+    expect(version.stderr).toContain('holds release 1.0.0; a run that continues it keeps its version');
+
+    const statePath = join(copy, 'dist', '.winship', 'state.json');
+    await writeFile(statePath, JSON.stringify({ ...json(statePath), schemaVersion: 7, writtenBy: '3.0.0' }));
+    const newer = await runRelease(['build', '--only', 'archive'], { cwd: copy });
+    expect(newer.exitCode).toBe(2);
+    expect(newer.stderr).toContain('was written by winship 3.0.0 (state schema 7); this is winship');
+
+    await writeFile(statePath, '{"schemaVersion": 1, "artifacts": [');
+    const damaged = await runRelease(['build', '--only', 'archive'], { cwd: copy });
+    expect(damaged.exitCode).toBe(2);
+    expect(damaged.stderr).toContain(`${statePath} is not valid JSON`);
+    // A new release is not held back by a state it replaces.
+    const fresh = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: copy });
+    expect(fresh.exitCode, fresh.stderr).toBe(0);
+    expect(fresh.stderr + fresh.stdout).toContain('starting a new release over it');
+
+    const clean = await runRelease(['build', '--only', 'archive', '--clean'], { cwd: copy });
+    expect(clean.exitCode).toBe(2);
+    expect(clean.stderr).toContain('--clean starts a new release');
+  });
+});
+
+describe('split builds merged', () => {
+  it('two parts built apart and merged give the same files and manifests as one full build', async () => {
+    const full = await project('full');
+    const whole = await runRelease(['build'], { cwd: full });
+    expect(whole.exitCode, whole.stderr).toBe(0);
+
+    const amd = await project('part-amd64');
+    const arm = await project('part-arm64');
+    const a = await runRelease(['build', '--split', '--targets', 'windows/amd64'], { cwd: amd });
+    const b = await runRelease(['build', '--split', '--targets', 'windows/arm64', '--json'], { cwd: arm });
+    expect(a.exitCode, a.stderr).toBe(0);
+    expect(b.exitCode, b.stderr).toBe(0);
+    // A part has no checksums or manifests: those describe the whole release.
+    expect(existsSync(join(arm, 'dist', 'artifacts.json'))).toBe(false);
+    expect(readdirSync(join(arm, 'dist')).some((f) => f.endsWith('_checksums.txt'))).toBe(false);
+    expect(json(join(arm, 'dist', '.winship', 'state.json'))).toMatchObject({ partial: true, targets: ['windows/arm64'] });
+    expect(JSON.parse(b.stdout).timings.find((t: { stage: string }) => t.stage === 'checksum').skipped).toBe('runs after release merge');
+
+    const merged = await project('merged');
+    const m = await runRelease(['merge', join(amd, 'dist'), join(arm, 'dist')], { cwd: merged });
+    expect(m.exitCode, m.stderr).toBe(0);
+    expect(m.stdout).toContain(`merged 2 parts (windows/amd64, windows/arm64) into ${join(merged, 'dist')}`);
+    expect(releaseFiles(join(merged, 'dist'))).toEqual(releaseFiles(join(full, 'dist')));
+    expect(readFileSync(join(merged, 'dist', 'artifacts.json'), 'utf8')).toBe(readFileSync(join(full, 'dist', 'artifacts.json'), 'utf8'));
+    expect(readFileSync(join(merged, 'dist', 'metadata.json'), 'utf8')).toBe(readFileSync(join(full, 'dist', 'metadata.json'), 'utf8'));
+    const state = json(join(merged, 'dist', '.winship', 'state.json'));
+    expect(state).toMatchObject({ partial: false, targets: ['windows/amd64', 'windows/arm64'] });
+    expect(state.completed).toEqual(json(join(full, 'dist', '.winship', 'state.json')).completed);
+
+    // The same part twice, or a part of another commit, is refused.
+    const twice = await runRelease(['merge', join(amd, 'dist'), join(amd, 'dist'), '-o', join(work, 'twice')], { cwd: merged });
+    expect(twice.exitCode).toBe(2);
+    expect(twice.stderr).toContain('both hold windows/amd64');
+    await writeFile(join(arm, 'later.txt'), 'x');
+    await commitAll(arm, 'later', { tag: 'v1.0.1' });
+    const later = await runRelease(['build', '--split', '--targets', 'windows/arm64'], { cwd: arm });
+    expect(later.exitCode, later.stderr).toBe(0);
+    const mixed = await runRelease(['merge', join(amd, 'dist'), join(arm, 'dist'), '-o', join(work, 'mixed')], { cwd: merged });
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stderr).toMatch(/are parts of different releases: version "1\.0\.0" and "1\.0\.1"/);
+    expect(existsSync(join(work, 'mixed'))).toBe(false);
+    const whole2 = await runRelease(['merge', join(full, 'dist'), '-o', join(work, 'whole')], { cwd: merged });
+    expect(whole2.exitCode).toBe(2);
+    expect(whole2.stderr).toContain('holds a whole release, not a part of one');
+    expect(await readFile(join(merged, 'dist', '.winship-dist'), 'utf8')).toContain('winship');
+  });
+});
