@@ -42,6 +42,7 @@ export function reportRun(io: CliIo, outcome: BuildOutcome | undefined, thrown: 
           }
         : {}),
       timings: outcome?.timings ?? [],
+      jobs: outcome?.jobs ?? [],
       warnings: ctx?.warnings ?? [],
       ...(o.dryRun ? { commands: outcome?.commands ?? [] } : {}),
       ...(failure !== undefined ? { error: { message: (failure as Error).message, details: (failure as StageError).details, exitCode: exitCodeOf(failure) } } : {}),

@@ -41,20 +41,23 @@ export const silentProgress: Progress = {
   close: async () => undefined,
 };
 
+/** How a stage ended: skipped (with the reason shown), or done after `ms`. */
+type Ending = { skipped: string } | { ms: number };
+
 interface Deferred {
   started: Promise<void>;
   start(): void;
-  done: Promise<string | undefined>;
-  finish(skipReason?: string): void;
+  done: Promise<Ending>;
+  finish(ending: Ending): void;
   fail(error: unknown): void;
 }
 
 function deferred(): Deferred {
   let start!: () => void;
-  let finish!: (reason?: string) => void;
+  let finish!: (ending: Ending) => void;
   let fail!: (error: unknown) => void;
   const started = new Promise<void>((r) => (start = r));
-  const done = new Promise<string | undefined>((resolve, reject) => {
+  const done = new Promise<Ending>((resolve, reject) => {
     finish = resolve;
     fail = reject;
   });
@@ -64,18 +67,21 @@ function deferred(): Deferred {
 
 /** An interactive terminal: listr2's live list, every stage at once, each updated as it goes. */
 export async function liveProgress(stages: readonly Stage[], out: NodeJS.WriteStream): Promise<Progress> {
-  const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import('listr2');
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const state = new Map(stages.map((s) => [s, deferred()]));
   const listr = new Listr(
     stages.map((stage) => ({
       title: stage.title,
-      task: async (_: unknown, task: { skip(message?: string): void; output: string }) => {
+      task: async (_: unknown, task: { skip(message?: string): void; output: string; title: string }) => {
         const d = state.get(stage)!;
         task.output = 'waiting';
         await Promise.race([d.started, d.done]);
         task.output = '';
-        const skipped = await d.done;
-        if (skipped !== undefined) task.skip(skipped);
+        const ending = await d.done;
+        // Every task starts with the run (they overlap), so listr2's own timer would count from
+        // there: show the stage's own duration instead.
+        if ('skipped' in ending) task.skip(ending.skipped);
+        else task.title = `${stage.title} (${formatMs(ending.ms)})`;
       },
     })),
     {
@@ -84,7 +90,6 @@ export async function liveProgress(stages: readonly Stage[], out: NodeJS.WriteSt
       registerSignalListeners: false,
       renderer: 'default',
       rendererOptions: {
-        timer: PRESET_TIMER,
         collapseSkips: false, // keep the stage title, show why it was skipped under it
         logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(out, out) }),
       },
@@ -92,14 +97,14 @@ export async function liveProgress(stages: readonly Stage[], out: NodeJS.WriteSt
   );
   const running = listr.run().catch(() => undefined);
   return {
-    skipped: (stage, reason) => state.get(stage)?.finish(reason),
+    skipped: (stage, reason) => state.get(stage)?.finish({ skipped: reason }),
     started: (stage) => state.get(stage)?.start(),
-    finished: (stage) => state.get(stage)?.finish(),
+    finished: (stage, ms) => state.get(stage)?.finish({ ms }),
     failed: (stage, error) => state.get(stage)?.fail(error),
-    stopped: (stage) => state.get(stage)?.finish('stopped'),
+    stopped: (stage) => state.get(stage)?.finish({ skipped: 'stopped' }),
     async close() {
       // Stages that never got to run (the run stopped first) end as skipped.
-      for (const d of state.values()) d.finish('not run');
+      for (const d of state.values()) d.finish({ skipped: 'not run' });
       await running;
     },
   };

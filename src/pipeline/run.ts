@@ -57,10 +57,21 @@ export interface StageTiming {
   skipped?: string;
 }
 
+/** One job of the run: when it started (ms after the run did) and how long it took. */
+export interface JobTiming {
+  stage: string;
+  target?: Target;
+  startMs: number;
+  ms: number;
+  /** Passed over: a stage run again for what changed found this target's files current. */
+  upToDate?: true;
+}
+
 export interface BuildOutcome {
   ctx?: ReleaseContext;
   selection?: Selection;
   timings: StageTiming[];
+  jobs: JobTiming[];
   commands: string[];
   /** Why the run failed, once it had started: the summary still carries its warnings and timings. */
   error?: unknown;
@@ -210,7 +221,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
     ctx.logger.info(`${s.title}: runs again for what this run changes (${s.id})`);
   }
 
-  const outcome: BuildOutcome = { ctx, selection, timings: [], commands };
+  const outcome: BuildOutcome = { ctx, selection, timings: [], jobs: [], commands };
   try {
     await execute(ctx, selection, {
       fresh,
@@ -225,6 +236,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
       }),
       progress: opts.dryRun ? silentProgress : opts.interactive && !opts.json ? await liveProgress(pipeline, opts.log) : plainProgress(opts.log),
       timings: outcome.timings,
+      jobs: outcome.jobs,
     });
   } catch (err) {
     outcome.error = err;
@@ -239,6 +251,7 @@ interface ExecuteOptions {
   recorder: StateRecorder;
   progress: Progress;
   timings: StageTiming[];
+  jobs: JobTiming[];
 }
 
 /** Run the selected stages as overlapping jobs, keeping the release state in step. */
@@ -273,11 +286,22 @@ async function execute(ctx: ReleaseContext, selection: Selection, o: ExecuteOpti
   const startedAt = new Map<Stage, number>();
   const failedStages = new Set<Stage>();
 
+  const runStarted = performance.now();
   const runJob = async (job: Job, signal: AbortSignal) => {
-    if (!dry && writes && !job.stage.gate) await openDist();
-    if (selection.refresh.has(job.stage) && job.target && isUpToDate(ctx, job.stage, job.target)) return;
-    if (job.stage.scope === 'target') await job.stage.run(ctx, job.target!, signal);
-    else await job.stage.run(ctx, signal);
+    const started = performance.now();
+    const timing: JobTiming = { stage: job.stage.id, ...(job.target ? { target: job.target } : {}), startMs: Math.round(started - runStarted), ms: 0 };
+    o.jobs.push(timing);
+    try {
+      if (!dry && writes && !job.stage.gate) await openDist();
+      if (selection.refresh.has(job.stage) && job.target && isUpToDate(ctx, job.stage, job.target)) {
+        timing.upToDate = true;
+        return;
+      }
+      if (job.stage.scope === 'target') await job.stage.run(ctx, job.target!, signal);
+      else await job.stage.run(ctx, signal);
+    } finally {
+      timing.ms = Math.round(performance.now() - started);
+    }
   };
 
   try {

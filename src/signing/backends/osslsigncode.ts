@@ -1,7 +1,7 @@
 // osslsigncode as a signing backend: sign into a new file, verify it, and check the timestamp
 // token ourselves (osslsigncode checks neither its EKU nor its imprint: src/tools/osslsigncode.ts).
 
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   MIN_OSSLSIGNCODE_FOR_MSIX,
@@ -17,6 +17,7 @@ import { StageError, UsageError } from '../../util/errors.js';
 import { forgetTemp, tempSibling } from '../../util/fs.js';
 import type { SigningCredential } from '../credentials.js';
 import { PermanentSigningError } from '../failover.js';
+import { isCompoundFile, MAX_IN_PROCESS_MSI_BYTES, readMsiSignature } from '../msiSignature.js';
 import { isPeFile, readPeSignature } from '../peSignature.js';
 import { checkSignatureTimestamps } from '../timestampToken.js';
 import { backstop, failOnReport, publisherInfo, type BackendOptions, type SigningToolBackend } from './backend.js';
@@ -84,12 +85,17 @@ export function osslsigncodeBackend(options: BackendOptions, credential: Osslsig
 }
 
 /**
- * The file's PKCS #7 signature: read in-process from a PE's certificate table, through
- * `osslsigncode extract-signature` for other formats (MSI, MSIX).
+ * The file's PKCS #7 signature: read in-process from a PE's certificate table or an MSI's
+ * DigitalSignature stream, through `osslsigncode extract-signature` for other formats (MSIX).
  */
 async function readSignature(runner: ToolRunner, file: string, signal: AbortSignal, timeoutMs: number): Promise<Uint8Array> {
   if (await isPeFile(file)) {
     const der = await readPeSignature(file);
+    if (!der) throw new PermanentSigningError(`${file} has no signature after signing`);
+    return der;
+  }
+  if ((await isCompoundFile(file)) && (await stat(file)).size <= MAX_IN_PROCESS_MSI_BYTES) {
+    const der = await readMsiSignature(file);
     if (!der) throw new PermanentSigningError(`${file} has no signature after signing`);
     return der;
   }
