@@ -1,6 +1,7 @@
 // The probe against a fleet of local time-stamp servers (one per failure mode), the ranking,
 // and osslsigncode signing with the same fleet and test PKI.
 
+import { getEventListeners } from 'node:events';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,7 @@ import {
 import { buildTimeStampReq, parseTimeStampResp, type TsaFailure } from '../../src/tsa/rfc3161.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { ALL_TSA_KINDS, startTsaFleet, type TsaFleet, type TsaKind } from '../support/tsa-fleet.js';
+import { warningsDuring } from '../support/warnings.js';
 import { buildTinyWindowsExe } from '../fixtures/sign/support.js';
 
 const SLOW_DELAY_MS = 800;
@@ -242,6 +244,29 @@ describe('selectTimestampServers', () => {
       expect(selection.results.map((r) => [r.url, r.reason])).toEqual(urls.map((u) => [u, 'http-status']));
     } finally {
       gate.close();
+    }
+  });
+
+  it('probes 20 servers at once under one signal without adding a listener to it', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(500).end(), 50));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const signal = new AbortController().signal;
+      const urls = Array.from({ length: 20 }, (_, i) => `http://127.0.0.1:${port}/${i}`);
+      let during = -1;
+      const warnings = await warningsDuring(async () => {
+        const selection = selectTimestampServers(urls, { timeoutMs: 10_000, signal });
+        during = getEventListeners(signal, 'abort').length;
+        expect((await selection).failed).toHaveLength(20);
+      });
+      expect(warnings).toEqual([]);
+      expect(during).toBe(0);
+    } finally {
+      server.close();
     }
   });
 

@@ -1,10 +1,12 @@
 import { execa } from 'execa';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, MissingToolError } from '../../src/util/errors.js';
 import { runBounded } from '../../src/util/parallel.js';
 import { formatCommand, redact } from '../../src/tools/redact.js';
 import { goBuildArgs, goBuildEnv, checkGoVersion } from '../../src/tools/go.js';
 import { ToolFailedError, ToolRunner, type Tool } from '../../src/tools/runner.js';
+import { warningsDuring } from '../support/warnings.js';
 
 const sh: Tool = { name: 'sh', command: 'sh', install: 'apt-get install dash' };
 /**
@@ -46,6 +48,21 @@ describe('ToolRunner', () => {
     setTimeout(() => controller.abort(), 200);
     await expect(p).rejects.toBeInstanceOf(CancelledError);
     expect(await survivors('sleep 40')).toBe('');
+  });
+
+  it('20 tools at once under one run signal and one job signal add no listener to either', async () => {
+    const run = new AbortController();
+    const job = new AbortController();
+    const r = runner({ signal: run.signal });
+    const during: number[] = [];
+    const warnings = await warningsDuring(async () => {
+      const all = Promise.all(Array.from({ length: 20 }, () => r.run({ tool: sh, args: ['-c', 'sleep 0.2'], signal: job.signal })));
+      // run() listens before its first await: all 20 are listening now.
+      during.push(getEventListeners(run.signal, 'abort').length, getEventListeners(job.signal, 'abort').length);
+      await all;
+    });
+    expect(warnings).toEqual([]);
+    expect(during).toEqual([0, 0]);
   });
 
   it('redacts secrets from command lines, output and errors', async () => {
