@@ -171,7 +171,7 @@ describe('signFiles with osslsigncode', () => {
     // Real time, because a real osslsigncode must be killed. The hanging server never answers,
     // so without the deadline this would wait until the runner's backstop; the bound only says
     // it did not, and is wide on purpose (signing and verifying take seconds on a loaded
-    // machine). The exact deadline logic is tested on fake time in test/unit/signing/.
+    // machine). The exact deadline logic is tested on fake time in test/unit/sign/.
     expect(elapsed).toBeLessThan(30_000);
     expectRecord(record!, file!, fleet.url('healthy'));
     expect(record!.attempts.map((a) => [a.server, a.outcome])).toEqual([
@@ -278,7 +278,7 @@ describe('signFiles with osslsigncode', () => {
     const arrivals = server.requests.map((r) => r.at).sort((a, b) => a - b);
     expect(arrivals).toHaveLength(6);
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
-    // We space the starts of osslsigncode runs (exactly: see test/unit/signing/); the server
+    // We space the starts of osslsigncode runs (exactly: see test/unit/sign/); the server
     // sees each request after the run's start-up and hashing, which varies from run to run, by
     // hundreds of ms on a loaded machine. So this only tells paced from unpaced: unpaced, the
     // four workers would arrive within a few milliseconds of each other.

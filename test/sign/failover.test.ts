@@ -1,6 +1,6 @@
 // signWithFailover with the real osslsigncode against a hanging and a healthy local TSA: the
 // deadline must kill the stuck tool's process group. (The loop and the ServerLimiter on fake
-// time, with exact timings, are in test/unit/signing/failover.test.ts.)
+// time, with exact timings, are in test/unit/sign/failover.test.ts.)
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

@@ -5,7 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { shippingProblems } from '../../src/signing/report.js';
+import { shippingProblems } from '../../../src/signing/report.js';
 import {
   describeOsslsigncodeFailure,
   opensslSlashNameToRfc4514,
@@ -17,8 +17,8 @@ import {
   parseOsslsigncodeVersion,
   reachedTimestampServer,
   withPasswordFile,
-} from '../../src/tools/osslsigncode.js';
-import { readRecordedOutput } from '../fixtures/sign/support.js';
+} from '../../../src/tools/osslsigncode.js';
+import { readRecordedOutput } from '../../fixtures/sign/support.js';
 
 const CODE_SIGNING = 'CN=Winship Test Code Signing, O=Winship Tests';
 

@@ -1,17 +1,17 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { componentGuid } from '../../src/msi/wix/guid.js';
-import { escapePreprocessor } from '../../src/msi/wix/escape.js';
+import { componentGuid } from '../../../src/msi/wix/guid.js';
+import { escapePreprocessor } from '../../../src/msi/wix/escape.js';
 import {
   findFileComponent,
   harvestTree,
   listComponents,
   renderFragment,
   type HarvestOptions,
-} from '../../src/msi/wix/harvest.js';
-import { componentId, directoryId, fileId } from '../../src/msi/wix/ids.js';
-import type { PayloadEntry } from '../../src/msi/wix/payload.js';
-import { UPGRADE_CODE } from '../fixtures/wix/support.js';
+} from '../../../src/msi/wix/harvest.js';
+import { componentId, directoryId, fileId } from '../../../src/msi/wix/ids.js';
+import type { PayloadEntry } from '../../../src/msi/wix/payload.js';
+import { UPGRADE_CODE } from '../../fixtures/wix/support.js';
 
 const entry = (relativePath: string, kind: 'file' | 'dir' = 'file'): PayloadEntry => ({
   relativePath,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BACKENDS, chooseBackend } from '../../src/msi/backends.js';
-import { parseWix3Banner } from '../../src/tools/wix3.js';
-import { parseWixVersion } from '../../src/tools/wix.js';
+import { BACKENDS, chooseBackend } from '../../../src/msi/backends.js';
+import { parseWix3Banner } from '../../../src/tools/wix3.js';
+import { parseWixVersion } from '../../../src/tools/wix.js';
 
 const base = { arch: 'x64' as const, addToPath: false, license: false, ui: false, expandableRegistry: false };
 

@@ -1,14 +1,15 @@
+// ToolRunner with real processes: timeouts and cancellation kill the whole tree, secrets are
+// redacted, dry runs still run read-only queries. (Pure command-line code: test/unit/tools/.)
+
 import { execa } from 'execa';
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, MissingToolError } from '../../src/util/errors.js';
-import { runBounded } from '../../src/util/parallel.js';
-import { formatCommand, redact } from '../../src/tools/redact.js';
-import { goBuildArgs, goBuildEnv, checkGoVersion } from '../../src/tools/go.js';
 import { ToolFailedError, ToolRunner, type Tool } from '../../src/tools/runner.js';
 import { warningsDuring } from '../support/warnings.js';
 
 const sh: Tool = { name: 'sh', command: 'sh', install: 'apt-get install dash' };
+
 /**
  * Processes whose command line matches `pattern`, once they are gone or after 10 s. A killed
  * process leaves the table a moment after its parent has been reaped (later on a loaded
@@ -105,59 +106,4 @@ describe('ToolRunner', () => {
     expect((await r.run({ tool: sh, args: ['-c', 'echo ran'], readOnly: true })).stdout).toBe('ran\n');
     expect(lines).toEqual(["sh -c 'echo ran'"]);
   });
-});
-
-describe('runBounded', () => {
-  it('stops taking new items after the first failure and throws that failure', async () => {
-    let running = 0;
-    let peak = 0;
-    const started: number[] = [];
-    const err = await runBounded([1, 2, 3, 4, 5, 6], 2, new AbortController().signal, async (n, signal) => {
-      started.push(n);
-      if (n === 2) throw new Error('job 2 broke');
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 50));
-      running--;
-      if (signal.aborted) throw new CancelledError();
-      return n;
-    }).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('job 2 broke');
-    expect(peak).toBe(1);
-    expect(started).toEqual([1, 2]);
-  });
-});
-
-describe('go command lines (golden)', () => {
-  it('builds the exact argv and environment', () => {
-    const spec = {
-      cwd: '/p', main: 'cmd/app', output: '/p/dist/app.exe', goarch: 'arm64' as const,
-      ldflags: '-s -w -X main.version=1.0.0', tags: ['netgo', 'prod'], flags: ['-v'], env: { GOAMD64: 'v2', CGO_ENABLED: '1' }, buildvcs: false,
-    };
-    expect(formatCommand(['go', ...goBuildArgs(spec)], goBuildEnv(spec))).toBe(
-      "CGO_ENABLED=0 GOAMD64=v2 GOARCH=arm64 GOOS=windows go build -trimpath -buildvcs=false -tags netgo,prod -v -ldflags '-s -w -X main.version=1.0.0' -o /p/dist/app.exe ./cmd/app",
-    );
-  });
-  it('rejects a Go too old for the flags we use', () => {
-    expect(() => checkGoVersion('go1.17.13')).toThrow('go1.17.13 is too old: winship builds with -trimpath and -buildvcs, which need Go 1.18 or newer');
-    expect(() => checkGoVersion('go1.18')).not.toThrow();
-  });
-  it('quotes and redacts like a shell would show it', () => {
-    expect(formatCommand(['a', "it's", 'b c', ''])).toBe(`a 'it'\\''s' 'b c' ''`);
-    expect(redact('pass=abc abcdef', ['abc', 'abcdef'])).toBe('pass=*** ***');
-  });
-});
-
-it('runBounded never runs more than N at once', async () => {
-  let running = 0;
-  let peak = 0;
-  const out = await runBounded([1, 2, 3, 4, 5, 6, 7], 3, new AbortController().signal, async (n) => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((r) => setTimeout(r, 20));
-    running--;
-    return n * 10;
-  });
-  expect(out).toEqual([10, 20, 30, 40, 50, 60, 70]);
-  expect(peak).toBe(3);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareMsiVersions, parseSemverOrThrow as parseSemver, toMsiProductVersion, type PrereleaseMapping } from '../../src/msi/wix/version.js';
+import { compareMsiVersions, parseSemverOrThrow as parseSemver, toMsiProductVersion, type PrereleaseMapping } from '../../../src/msi/wix/version.js';
 
 describe('toMsiProductVersion', () => {
   it.each<[string, PrereleaseMapping | undefined, string, number]>([

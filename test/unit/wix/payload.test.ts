@@ -1,17 +1,17 @@
 import { mkdir, symlink } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StageError } from '../../src/util/errors.js';
-import { isRepresentable, unrepresentableChars } from '../../src/msi/wix/codepage.js';
+import { StageError } from '../../../src/util/errors.js';
+import { isRepresentable, unrepresentableChars } from '../../../src/msi/wix/codepage.js';
 import {
   checkPayloadNames,
   collectPayload,
   findNameProblems,
   MAX_CABINET_FILES,
   type PayloadEntry,
-} from '../../src/msi/wix/payload.js';
-import { tempDir, writeTree } from '../fixtures/wix/support.js';
+} from '../../../src/msi/wix/payload.js';
+import { tempDir, writeTree } from '../../fixtures/wix/support.js';
 
 const files = (...paths: string[]): PayloadEntry[] =>
   paths.map((p) => ({ relativePath: p, sourcePath: `/src/${p}`, kind: p.endsWith('/') ? 'dir' : 'file' }));
@@ -218,9 +218,15 @@ describe('collectPayload', () => {
   });
 
   it('refuses special files', async () => {
+    // A Unix socket, made without starting a process (a FIFO needs mkfifo: test/wix/payload-fifo.test.ts).
     await writeTree(dir, { 'ok.txt': '' });
-    await execa('mkfifo', [path.join(dir, 'pipe')]);
-    await expect(collectPayload(dir)).rejects.toThrowError(/not regular files \(FIFOs, sockets, devices\):\n {4}- pipe/);
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(dir, 'sock'), resolve));
+    try {
+      await expect(collectPayload(dir)).rejects.toThrowError(/not regular files \(FIFOs, sockets, devices\):\n {4}- sock/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('refuses a root that is not a folder', async () => {

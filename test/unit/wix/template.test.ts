@@ -2,11 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StageError } from '../../src/util/errors.js';
-import { productCode } from '../../src/msi/wix/guid.js';
-import type { PayloadEntry } from '../../src/msi/wix/payload.js';
-import { escapeXml } from '../../src/msi/wix/escape.js';
-import { buildWixSources, PAYLOAD_WXS, PRODUCT_WXS, type BuildWixSourcesOptions } from '../../src/msi/wix/sources.js';
+import { StageError } from '../../../src/util/errors.js';
+import { productCode } from '../../../src/msi/wix/guid.js';
+import type { PayloadEntry } from '../../../src/msi/wix/payload.js';
+import { escapeXml } from '../../../src/msi/wix/escape.js';
+import { buildWixSources, PAYLOAD_WXS, PRODUCT_WXS, type BuildWixSourcesOptions } from '../../../src/msi/wix/sources.js';
 import {
   DEFAULT_PRODUCT_TEMPLATE,
   inlineFragment,
@@ -14,8 +14,8 @@ import {
   renderTemplate,
   templateNames,
   type TemplateData,
-} from '../../src/msi/wix/template.js';
-import { repoRoot, tempDir, UPGRADE_CODE } from '../fixtures/wix/support.js';
+} from '../../../src/msi/wix/template.js';
+import { repoRoot, tempDir, UPGRADE_CODE } from '../../fixtures/wix/support.js';
 
 const render = (source: string, vars: TemplateData['vars'] = {}, blocks: TemplateData['blocks'] = {}): string =>
   renderTemplate(source, { vars, blocks }, 't.wxs');

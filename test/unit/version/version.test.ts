@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveVersion } from '../../src/version/resolve.js';
-import { compareSemver, highestTag, parseSemver, toWindowsFileVersion } from '../../src/version/semver.js';
-import { renderFieldTemplate } from '../../src/config/template.js';
+import { resolveVersion } from '../../../src/version/resolve.js';
+import { compareSemver, highestTag, parseSemver, toWindowsFileVersion } from '../../../src/version/semver.js';
+import { renderFieldTemplate } from '../../../src/config/template.js';
 
 describe('version resolution', () => {
   const base = { exactTags: [] as string[], shortCommit: 'abc1234' };

@@ -13,8 +13,8 @@ import {
   uuidV5,
   uuidV5Generator,
   WINSHIP_UPGRADE_NAMESPACE,
-} from '../../src/msi/wix/guid.js';
-import { UPGRADE_CODE } from '../fixtures/wix/support.js';
+} from '../../../src/msi/wix/guid.js';
+import { UPGRADE_CODE } from '../../fixtures/wix/support.js';
 
 const GUID = /^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/;
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { releaseJsonSchema } from '../../src/config/schema.js';
-import { repoRoot } from '../support/cli.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { releaseJsonSchema } from '../../../src/config/schema.js';
+import { repoRoot } from '../../support/paths.js';
 
 const errorOf = (text: string) => {
   try {
@@ -65,7 +65,7 @@ describe('release.yaml validation', () => {
 
 describe('dist: in release.yaml', () => {
   it('is relative to the project, or absolute as given (never joined under the project)', async () => {
-    const { ReleaseContext } = await import('../../src/context/context.js');
+    const { ReleaseContext } = await import('../../../src/context/context.js');
     const at = (dist: string) =>
       new ReleaseContext({ ...parseConfig('project:\n  name: x\nbuilds: [{}]\n'), dist }, '/p/release.yaml', '/p', {} as never, {} as never, {} as never, new AbortController().signal, {} as never).distDir;
     expect(at('dist')).toBe('/p/dist');

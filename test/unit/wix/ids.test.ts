@@ -10,7 +10,7 @@ import {
   normaliseRelativePath,
   pathKey,
   WIX_ID_MAX_LENGTH,
-} from '../../src/msi/wix/ids.js';
+} from '../../../src/msi/wix/ids.js';
 
 describe('normaliseRelativePath', () => {
   it.each([

@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SignatureFormatError, checkSignatureTimestamps } from '../../src/signing/timestampToken.js';
-import { fixturesDir } from '../fixtures/sign/support.js';
+import { SignatureFormatError, checkSignatureTimestamps } from '../../../src/signing/timestampToken.js';
+import { fixturesDir } from '../../fixtures/sign/support.js';
 
 const TSA = 'CN=Winship Test TSA, O=Winship Tests';
 const load = async (name: string) => new Uint8Array(await readFile(path.join(fixturesDir, name)));

@@ -3,8 +3,8 @@
 // each file says where it came from).
 
 import { describe, expect, it } from 'vitest';
-import { shippingProblems } from '../../src/signing/report.js';
-import { ToolRunner } from '../../src/tools/runner.js';
+import { shippingProblems } from '../../../src/signing/report.js';
+import { ToolRunner } from '../../../src/tools/runner.js';
 import {
   parseSigntoolSignOutput,
   parseSigntoolTime,
@@ -13,8 +13,8 @@ import {
   signtoolSign,
   signtoolSignArgs,
   signtoolVerifyArgs,
-} from '../../src/tools/signtool.js';
-import { readRecordedOutput } from '../fixtures/sign/support.js';
+} from '../../../src/tools/signtool.js';
+import { readRecordedOutput } from '../../fixtures/sign/support.js';
 
 const base = { file: 'dist\\app.exe', digest: 'sha256' as const };
 
