@@ -45,15 +45,16 @@ else
   say "system packages present"
 fi
 
-# Node dependencies at the locked versions; `prepare` compiles src/ to lib/. (`npm install`, not
-# `npm ci`: npm 11 leaves rollup's per-platform optional packages out of the lock, and `npm ci`
-# then refuses the lock as out of sync; `npm install` keeps the locked versions and adds them.)
-if [ ! -d node_modules ] || ! cmp -s package-lock.json node_modules/.package-lock.json.winship 2>/dev/null; then
-  say "installing Node dependencies"
-  npm install --no-audit --no-fund --loglevel=error
+# Node dependencies exactly as package-lock.json records them (npm ci refuses a lock that does not
+# match package.json, and never rewrites it). npm ci empties node_modules first, so it runs only
+# when the lock changed since the last install; the copy of the lock left in node_modules below is
+# how the next run knows. npm ci runs the `prepare` script, which compiles src/ to lib/.
+if ! cmp -s package-lock.json node_modules/.package-lock.json.winship 2>/dev/null; then
+  say "installing Node dependencies from package-lock.json"
+  npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.package-lock.json.winship
 else
-  say "Node dependencies present; compiling"
+  say "Node dependencies match package-lock.json; compiling"
   npm run --silent build
 fi
 say "ready: try  npm run example  or  npm test"

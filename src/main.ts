@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { setMaxListeners } from 'node:events';
 import { main } from './cli/main.js';
 import { killAllChildren } from './tools/processes.js';
 import { CancelledError } from './util/errors.js';
@@ -7,10 +6,9 @@ import { liveTemps } from './util/fs.js';
 
 /** Process wiring: Ctrl-C kills every child process tree and removes our temp files. */
 export async function runCli(): Promise<void> {
+  // Jobs, tools and probes each listen on a signal derived from this one (AbortSignal.any),
+  // never on it directly, so it needs no raised listener limit.
   const controller = new AbortController();
-  // Every parallel job and probe listens on this signal (and removes its listener when done):
-  // more than 10 at once is by design, not a leak.
-  setMaxListeners(0, controller.signal);
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;

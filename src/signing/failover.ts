@@ -116,16 +116,19 @@ export async function signWithFailover(options: FailoverOptions): Promise<Failov
   if (servers.length === 0) {
     throw new StageError(`Cannot sign ${options.file}: no time-stamp servers are configured (add some to release.yaml).`);
   }
+  // This file's own signal: the waits below listen on it, not on the caller's, which many
+  // files signed at once may share (AbortSignal.any adds no listener to its source).
+  const signal = AbortSignal.any([options.signal]);
   const attempts: SignAttempt[] = [];
   for (let round = 0; round <= options.retries; round++) {
-    if (round > 0) await sleep(options.backoffMs * 2 ** (round - 1), options.signal);
+    if (round > 0) await sleep(options.backoffMs * 2 ** (round - 1), signal);
     const remaining = [...servers];
     while (remaining.length > 0) {
-      const lease = await options.limiter.acquire(remaining, options.signal);
+      const lease = await options.limiter.acquire(remaining, signal);
       remaining.splice(remaining.indexOf(lease.server), 1);
       let result: { attempt: SignAttempt; permanent?: string };
       try {
-        result = await runAttempt(lease.server, options);
+        result = await runAttempt(lease.server, options, signal);
       } catch (err) {
         lease.release('neutral');
         throw err;
@@ -145,37 +148,39 @@ export async function signWithFailover(options: FailoverOptions): Promise<Failov
  * One attempt under its own deadline. Rejects only with CancelledError (the run was cancelled)
  * or MissingToolError (no server can help when the signing tool is not installed).
  */
-async function runAttempt(server: string, options: FailoverOptions): Promise<{ attempt: SignAttempt; permanent?: string }> {
+async function runAttempt(server: string, options: FailoverOptions, cancel: AbortSignal): Promise<{ attempt: SignAttempt; permanent?: string }> {
   // A sibling may have failed between acquiring the server and getting here: an 'abort'
   // listener added now would never fire.
-  if (options.signal.aborted) throw new CancelledError();
-  const controller = new AbortController();
+  if (cancel.aborted) throw new CancelledError();
+  // The attempt's signal aborts at its deadline or when the run is cancelled.
+  const deadline = new AbortController();
+  const signal = AbortSignal.any([cancel, deadline.signal]);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(new Error('attempt deadline'));
+    deadline.abort(new Error('attempt deadline'));
   }, options.timeoutMs);
-  const onCancel = () => controller.abort(options.signal.reason);
-  options.signal.addEventListener('abort', onCancel, { once: true });
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
 
   // Race the attempt against its own deadline, so an attempt that ignores its signal cannot hold
   // the file hostage (the runner's process-group kill makes real attempts end promptly anyway).
-  const attempt = options.attemptOnce(server, controller.signal);
+  const attempt = options.attemptOnce(server, signal);
   let settled = false;
   const done = attempt.then(
     () => (settled = true),
     () => (settled = true),
   );
-  const deadline = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(new CancelledError()), { once: true });
+  let onStop = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    onStop = () => reject(new CancelledError());
+    signal.addEventListener('abort', onStop, { once: true });
   });
   try {
-    await Promise.race([attempt, deadline]);
+    await Promise.race([attempt, stopped]);
     return { attempt: { server, outcome: 'ok', detail: '', ms: ms() } };
   } catch (err) {
-    if (options.signal.aborted) throw new CancelledError();
+    if (cancel.aborted) throw new CancelledError();
     if (err instanceof MissingToolError) throw err;
     if (timedOut) {
       return {
@@ -187,7 +192,9 @@ async function runAttempt(server: string, options: FailoverOptions): Promise<{ a
     return err instanceof PermanentSigningError ? { attempt: failed, permanent: detail } : { attempt: failed };
   } finally {
     clearTimeout(timer);
-    options.signal.removeEventListener('abort', onCancel);
+    // Removed here, not left to { once }: a derived signal that still has a listener lives as
+    // long as its sources (the whole run).
+    signal.removeEventListener('abort', onStop);
     // The abort kills the tool, but it takes a moment to exit (on Windows taskkill runs after
     // us): wait for it, within bounds, so the next server's attempt does not race it for the
     // temp file, and a cancelled run's cleanup finds the file closed.

@@ -128,8 +128,10 @@ export class ToolRunner {
     if (!spec.readOnly) this.options.onCommand?.(line, spec);
     if (this.options.dryRun && !spec.readOnly) return { exitCode: 0, stdout: '', stderr: '', raw: { stdout: '', stderr: '' }, durationMs: 0, dryRun: true };
 
-    const signals = [this.options.signal, spec.signal].filter((s): s is AbortSignal => !!s);
-    if (signals.some((s) => s.aborted)) throw new CancelledError();
+    // This call's own signal: every tool running at once listens on its own, not on the run's
+    // (AbortSignal.any adds no listener to its sources).
+    const signal = AbortSignal.any([this.options.signal, spec.signal].filter((s): s is AbortSignal => !!s));
+    if (signal.aborted) throw new CancelledError();
 
     const started = performance.now();
     const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -159,7 +161,7 @@ export class ToolRunner {
       cancelled = true;
       if (pid !== undefined) killGroup(pid);
     };
-    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await child;
       const durationMs = performance.now() - started;
@@ -197,7 +199,7 @@ export class ToolRunner {
       return { exitCode, stdout, stderr, raw, durationMs, dryRun: false };
     } finally {
       clearTimeout(timer);
-      for (const s of signals) s.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       if (pid !== undefined) untrackGroup(pid);
     }
   }

@@ -93,6 +93,9 @@ export function requestTimestamp(
   if (options.signal?.aborted) {
     return Promise.reject(new CancelledError(`time-stamp request to ${where} cancelled`));
   }
+  // This request's own signal: every server is probed at once under one caller's signal, and
+  // AbortSignal.any adds no listener to it.
+  const signal = options.signal && AbortSignal.any([options.signal]);
 
   return new Promise<TimestampHttpReply>((resolve, reject) => {
     let settled = false;
@@ -100,7 +103,7 @@ export function requestTimestamp(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       action();
     };
     const failWith = (err: Error) => {
@@ -177,7 +180,7 @@ export function requestTimestamp(
       );
     }, options.timeoutMs);
     const onAbort = () => failWith(new CancelledError(`time-stamp request to ${where} cancelled`));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
 
     request.end(Buffer.from(reqDer));
   });

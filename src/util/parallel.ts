@@ -1,10 +1,13 @@
-import { setMaxListeners } from 'node:events';
 import { CancelledError } from './errors.js';
 
 /**
  * Run `work` for each item, at most `limit` at a time. The first failure aborts the others
  * (their child processes are killed through the signal) and is the error thrown, so the stage
  * reports the item that actually broke rather than the cancellations it caused.
+ *
+ * Each job gets a signal of its own, derived from the parent and this group (AbortSignal.any
+ * adds no 'abort' listener to its sources): the listeners a job adds while it waits on a tool,
+ * a server or a timer go on that signal, never on one shared by every job or by the whole run.
  */
 export async function runBounded<T, R>(
   items: readonly T[],
@@ -12,32 +15,26 @@ export async function runBounded<T, R>(
   parent: AbortSignal,
   work: (item: T, signal: AbortSignal) => Promise<R>,
 ): Promise<R[]> {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal); // one listener per running job, removed when it ends
-  const onParentAbort = () => controller.abort(parent.reason);
   if (parent.aborted) throw new CancelledError();
-  parent.addEventListener('abort', onParentAbort, { once: true });
+  const failed = new AbortController();
+  const group = AbortSignal.any([parent, failed.signal]);
 
   const results: R[] = new Array(items.length);
   let firstError: unknown;
   let next = 0;
   const worker = async () => {
-    while (!controller.signal.aborted && next < items.length) {
+    while (!group.aborted && next < items.length) {
       const index = next++;
       try {
-        results[index] = await work(items[index]!, controller.signal);
+        results[index] = await work(items[index]!, AbortSignal.any([group]));
       } catch (err) {
-        if (firstError === undefined && !(err instanceof CancelledError && controller.signal.aborted)) firstError = err;
-        controller.abort(err);
+        if (firstError === undefined && !(err instanceof CancelledError && group.aborted)) firstError = err;
+        failed.abort(err);
       }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  } finally {
-    parent.removeEventListener('abort', onParentAbort);
-  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (firstError !== undefined) throw firstError;
-  if (controller.signal.aborted) throw new CancelledError();
+  if (group.aborted) throw new CancelledError();
   return results;
 }

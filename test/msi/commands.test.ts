@@ -1,15 +1,14 @@
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { moduleName, starterConfig } from '../../src/cli/commands/init.js';
 import { parseConfig } from '../../src/config/load.js';
-import { repoRoot, runRelease } from '../support/cli.js';
+import { wix3Xsd } from '../fixtures/schemas/paths.js';
+import { runRelease } from '../support/cli.js';
 
-const WIX_XSD = resolve(repoRoot, '..', 'shared', 'schemas', 'wix3', 'wix.xsd');
 const CODE = '6E1F3C2A-9B7D-4E8F-A1B2-C3D4E5F60718';
 let work: string;
 beforeAll(async () => {
@@ -33,11 +32,9 @@ describe('release harvest', () => {
     expect(a.stdout).not.toContain('Win64');
     const doc = new XMLParser({ ignoreAttributes: false }).parse(a.stdout);
     expect(doc.Wix.Fragment[1].ComponentGroup.ComponentRef).toHaveLength(3);
-    if (existsSync(WIX_XSD)) {
-      await writeFile(join(dir, 'f.wxs'), a.stdout);
-      const v = await execa('xmllint', ['--noout', '--schema', WIX_XSD, join(dir, 'f.wxs')], { reject: false });
-      expect(v.stderr).toContain('f.wxs validates');
-    }
+    await writeFile(join(dir, 'f.wxs'), a.stdout);
+    const v = await execa('xmllint', ['--noout', '--schema', wix3Xsd, join(dir, 'f.wxs')], { reject: false });
+    expect(v.stderr).toContain('f.wxs validates');
     const x64 = await runRelease(['harvest', 'payload', '--upgrade-code', CODE, '--exclude', '**/*.pdb', '-o', 'out.wxs'], { cwd: dir });
     expect(x64.stdout).toBe('');
     const out = await readFile(join(dir, 'out.wxs'), 'utf8');

@@ -161,14 +161,18 @@ describe('signFiles with osslsigncode', () => {
     expect(record!.attempts[0]!.detail).toMatch(/^the time-stamp server's clock is \d+ s ahead, so the certificate was judged at the wrong time/);
   });
 
-  it('a hanging first server: finishes within the timeout plus margin, signed by the healthy one', async () => {
+  it('a hanging first server: stopped at its deadline, signed by the healthy one', async () => {
     const c = capture();
     const [file] = await copies(exe, 1);
     const timeoutMs = 2000;
     const started = performance.now();
     const [record] = await signFiles(opts(c, [file!], [fleet.url('hang'), fleet.url('healthy')], { timeoutMs }));
     const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(timeoutMs * 2 + 5000);
+    // Real time, because a real osslsigncode must be killed. The hanging server never answers,
+    // so without the deadline this would wait until the runner's backstop; the bound only says
+    // it did not, and is wide on purpose (signing and verifying take seconds on a loaded
+    // machine). The exact deadline logic is tested on fake time in test/unit/sign/.
+    expect(elapsed).toBeLessThan(30_000);
     expectRecord(record!, file!, fleet.url('healthy'));
     expect(record!.attempts.map((a) => [a.server, a.outcome])).toEqual([
       [fleet.url('hang'), 'timeout'],
@@ -274,11 +278,12 @@ describe('signFiles with osslsigncode', () => {
     const arrivals = server.requests.map((r) => r.at).sort((a, b) => a - b);
     expect(arrivals).toHaveLength(6);
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
-    // We space the starts of osslsigncode runs; the server sees each request after the run's
-    // start-up and hashing, which varies from run to run (more on a loaded machine). Unpaced,
-    // the four workers would arrive within a few milliseconds of each other.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(interval - 150);
-    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(5 * interval - 150);
+    // We space the starts of osslsigncode runs (exactly: see test/unit/sign/); the server
+    // sees each request after the run's start-up and hashing, which varies from run to run, by
+    // hundreds of ms on a loaded machine. So this only tells paced from unpaced: unpaced, the
+    // four workers would arrive within a few milliseconds of each other.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(interval / 2);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(4 * interval);
   });
 
   it('shares one limiter across calls: a hanging server is skipped by the next call', async () => {

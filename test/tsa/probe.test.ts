@@ -1,6 +1,7 @@
 // The probe against a fleet of local time-stamp servers (one per failure mode), the ranking,
 // and osslsigncode signing with the same fleet and test PKI.
 
+import { getEventListeners } from 'node:events';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,14 +13,13 @@ import { CancelledError } from '../../src/util/errors.js';
 import {
   TsaTransportError,
   probeTimestampServer,
-  rankTimestampServers,
   requestTimestamp,
   selectTimestampServers,
-  type ProbeResult,
 } from '../../src/tsa/probe.js';
 import { buildTimeStampReq, parseTimeStampResp, type TsaFailure } from '../../src/tsa/rfc3161.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { ALL_TSA_KINDS, startTsaFleet, type TsaFleet, type TsaKind } from '../support/tsa-fleet.js';
+import { warningsDuring } from '../support/warnings.js';
 import { buildTinyWindowsExe } from '../fixtures/sign/support.js';
 
 const SLOW_DELAY_MS = 800;
@@ -78,13 +78,15 @@ describe('probeTimestampServer', () => {
 
   it('accepts a healthy server and reports its subject, genTime and latency', async () => {
     const started = Date.now();
+    const startedMs = performance.now();
     const result = await probeTimestampServer(url('healthy'), { timeoutMs: 5000 });
     expect(result).toMatchObject({ url: url('healthy'), verdict: 'ok', tsaSubject: TSA_SUBJECT });
     expect(result.reason).toBeUndefined();
     expect(result.detail).toBeUndefined();
     expect(Math.abs(result.genTime!.getTime() - started)).toBeLessThan(60_000);
     expect(result.latencyMs).toBeGreaterThan(0);
-    expect(result.latencyMs).toBeLessThanOrEqual(Date.now() - started);
+    // Measured inside the call (on the same clock; latencyMs is rounded).
+    expect(result.latencyMs).toBeLessThanOrEqual(Math.round(performance.now() - startedMs));
   });
 
   it('accepts a slow server and measures its delay', async () => {
@@ -100,8 +102,11 @@ describe('probeTimestampServer', () => {
     const elapsed = performance.now() - started;
     expect(result).toMatchObject({ verdict: 'failed', reason: 'timeout' });
     expect(result.detail).toMatch(/^127\.0\.0\.1:\d+ did not answer within 700 ms$/);
+    // Real time: a real socket to a server that never answers. Not before the deadline (a
+    // timer may fire a millisecond early by performance.now), and not for ever: the upper
+    // bound is wide on purpose, a loaded machine runs the timer late.
     expect(elapsed).toBeGreaterThanOrEqual(695);
-    expect(elapsed).toBeLessThan(700 + 500);
+    expect(elapsed).toBeLessThan(30_000);
     expect(result.latencyMs).toBeGreaterThanOrEqual(695);
     // The server got (and read) the request: the hang is after the request, as with real TSAs.
     expect(fleet.server('hang').requestCount - before).toBe(1);
@@ -124,11 +129,13 @@ describe('probeTimestampServer', () => {
   it('rejects with CancelledError when the signal aborts', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
+    // CancelledError, not a 'timeout' result, already says the abort ended it; the bound only
+    // says it did so well before the 60 s deadline (wide on purpose: real sockets, real time).
     const started = performance.now();
-    await expect(probeTimestampServer(url('hang'), { timeoutMs: 10_000, signal: controller.signal })).rejects.toBeInstanceOf(
+    await expect(probeTimestampServer(url('hang'), { timeoutMs: 60_000, signal: controller.signal })).rejects.toBeInstanceOf(
       CancelledError,
     );
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 });
 
@@ -185,39 +192,61 @@ describe('requestTimestamp', () => {
   });
 });
 
-describe('rankTimestampServers', () => {
-  const ok = (u: string, latencyMs: number): ProbeResult => ({ url: u, verdict: 'ok', latencyMs });
-  const bad = (u: string, reason: TsaFailure): ProbeResult => ({ url: u, verdict: 'failed', reason, detail: reason, latencyMs: 1 });
-
-  it('orders healthy servers by latency, keeping configured order on ties, and sets failures aside', () => {
-    const results = [ok('a', 300), bad('b', 'timeout'), ok('c', 50), ok('d', 300), bad('e', 'rejected'), ok('f', 120)];
-    expect(rankTimestampServers(results)).toEqual({
-      ranked: ['c', 'f', 'a', 'd'],
-      failed: [results[1], results[4]],
-    });
-  });
-
-  it('handles no servers and no healthy servers', () => {
-    expect(rankTimestampServers([])).toEqual({ ranked: [], failed: [] });
-    const failures = [bad('x', 'http-status'), bad('y', 'clock-skew')];
-    expect(rankTimestampServers(failures)).toEqual({ ranked: [], failed: failures });
-  });
-});
-
 describe('selectTimestampServers', () => {
   it('probes all servers at once and ranks the healthy ones by latency', async () => {
     const urls = [url('slow'), url('http500'), url('healthy-plus-600'), url('refused'), url('healthy'), url('healthy')];
-    const started = performance.now();
     const selection = await selectTimestampServers(urls, { timeoutMs: 5000 });
-    const elapsed = performance.now() - started;
     expect(selection.ranked).toEqual([url('healthy'), url('healthy-plus-600'), url('slow')]);
     expect(selection.failed.map((r) => [r.url, r.reason])).toEqual([
       [url('http500'), 'http-status'],
       [url('refused'), 'connect-refused'],
     ]);
     expect(selection.results.map((r) => r.url)).toEqual([url('slow'), url('http500'), url('healthy-plus-600'), url('refused'), url('healthy')]);
-    // One after another would take at least 800 + 600 ms; in parallel it is about the slowest (800 ms).
-    expect(elapsed).toBeLessThan(SLOW_DELAY_MS + 600);
+  });
+
+  it('probes at once: a server that answers only when every probe has arrived answers them all', async () => {
+    // Parallelism without a clock: probed one after another, the first probe would wait for
+    // the others, which never come, and time out.
+    const held: http.ServerResponse[] = [];
+    const gate = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        held.push(res);
+        if (held.length === 3) for (const r of held) r.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = gate.address() as AddressInfo;
+      const urls = ['a', 'b', 'c'].map((p) => `http://127.0.0.1:${port}/${p}`);
+      const selection = await selectTimestampServers(urls, { timeoutMs: 10_000 });
+      expect(selection.results.map((r) => [r.url, r.reason])).toEqual(urls.map((u) => [u, 'http-status']));
+    } finally {
+      gate.close();
+    }
+  });
+
+  it('probes 20 servers at once under one signal without adding a listener to it', async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(500).end(), 50));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const signal = new AbortController().signal;
+      const urls = Array.from({ length: 20 }, (_, i) => `http://127.0.0.1:${port}/${i}`);
+      let during = -1;
+      const warnings = await warningsDuring(async () => {
+        const selection = selectTimestampServers(urls, { timeoutMs: 10_000, signal });
+        during = getEventListeners(signal, 'abort').length;
+        expect((await selection).failed).toHaveLength(20);
+      });
+      expect(warnings).toEqual([]);
+      expect(during).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   it('applies the fleet-wide extraLatencyMs to every reply', async () => {
