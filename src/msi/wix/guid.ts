@@ -13,7 +13,7 @@
 import { hash } from 'node:crypto';
 import { StageError } from '../../util/errors.js';
 import type { WixArch } from './arch.js';
-import { pathKey } from './ids.js';
+import { normalisedPathKey, pathKey } from './ids.js';
 
 /** RFC 4122 appendix C name-space ids. */
 export const NAMESPACE_DNS = '6BA7B810-9DAD-11D1-80B4-00C04FD430C8';
@@ -98,21 +98,24 @@ export function componentGuid(input: { upgradeCode: string; arch: WixArch; relat
   return componentGuidGenerator(input.upgradeCode, input.arch)(pathKey(input.relativePath));
 }
 
-/** componentGuid for many paths of one product and arch; takes an already computed pathKey. */
+/**
+ * componentGuid for many paths of one product and arch; takes an already computed pathKey.
+ * The one place the name of a component code is made: `arch|` + key.
+ */
 export function componentGuidGenerator(upgradeCode: string, arch: WixArch): (pathKey: string) => string {
   return uuidV5Generator(normaliseGuid(upgradeCode, 'UpgradeCode'), `${arch}|`);
 }
 
 /**
  * Component code of a component that holds no payload file (start-menu shortcut, registry
- * values, PATH entry). `key` names the component's content; it starts with `:` so it can never
- * equal a payload path (`:` is not allowed in Windows file names). Pass everything that
- * identifies the component's resources (e.g. the registry keys and value names it writes):
- * when they change, the component code must change too.
+ * values, PATH entry). `key` names the component's content and is folded like a path's key
+ * (case and Unicode form do not count); it is prefixed with `:` so it can never equal a payload
+ * path (`:` is not allowed in Windows file names). Pass everything that identifies the
+ * component's resources (e.g. the registry keys and value names it writes): when they change,
+ * the component code must change too.
  */
 export function syntheticComponentGuid(input: { upgradeCode: string; arch: WixArch; key: string }): string {
-  const upgradeCode = normaliseGuid(input.upgradeCode, 'UpgradeCode');
-  return uuidV5(upgradeCode, `${input.arch}|:${input.key.normalize('NFC').toLowerCase()}`);
+  return componentGuidGenerator(input.upgradeCode, input.arch)(`:${normalisedPathKey(input.key)}`);
 }
 
 /**

@@ -8,7 +8,7 @@ import picomatch from 'picomatch';
 import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
 import { codepageCharset, describeChar, unrepresentableChars } from './codepage.js';
-import { normaliseRelativePath } from './ids.js';
+import { normaliseRelativePath, normalisedPathKey } from './ids.js';
 
 export interface PayloadEntry {
   /** Install-relative path, forward slashes, e.g. `bin/app.exe`. */
@@ -251,7 +251,7 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
   const firstSpelling = new Map<string, string>();
   const spellings = new Map<string, string[]>();
   for (const p of paths) {
-    const key = p.normalize('NFC').toLowerCase(); // pathKey: `paths` are already normalised
+    const key = normalisedPathKey(p); // `paths` are already normalised
     const first = firstSpelling.get(key);
     if (first === undefined) {
       firstSpelling.set(key, p);
