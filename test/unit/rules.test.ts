@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { releaseJsonSchema } from '../../src/config/schema.js';
+import { GUID_PATTERN, isGuid, normaliseGuid } from '../../src/msi/wix/guid.js';
+
+// Rules that more than one module applies, each defined once: these tests pin that the users of
+// one definition agree with each other.
+
+const configWithUpgradeCode = (code: string) =>
+  `project:\n  name: x\n  vendor: Acme\nbuilds: [{}]\nmsi:\n  upgradeCode: ${JSON.stringify(code)}\n`;
+
+const configError = (text: string): string | undefined => {
+  try {
+    parseConfig(text);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
+
+describe('the GUID rule (msi/wix/guid.ts GUID_PATTERN)', () => {
+  const code = '6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071';
+  it.each([
+    [code, true],
+    [code.toLowerCase(), true],
+    [`{${code}}`, true],
+    [`{${code.toLowerCase()}}`, true],
+    [`{${code}`, false],
+    [`${code}}`, false],
+    ['{}', false],
+    ['', false],
+    [code.replaceAll('-', ''), false],
+    [`${code.slice(0, -1)}G`, false],
+    [`${code}0`, false],
+    [`(${code})`, false],
+  ])('%j: release.yaml, isGuid and normaliseGuid all say %s', (value, ok) => {
+    expect(isGuid(value)).toBe(ok);
+    expect(GUID_PATTERN.test(value)).toBe(ok);
+    let normalised: string | undefined;
+    try {
+      normalised = normaliseGuid(value);
+    } catch {
+      normalised = undefined;
+    }
+    expect(normalised !== undefined).toBe(ok);
+    if (ok) expect(normalised).toBe(code);
+    const error = configError(configWithUpgradeCode(value));
+    if (ok) expect(error).toBeUndefined();
+    else expect(error).toContain('msi.upgradeCode: must be a GUID like 8B0C2D4E-1A2B-4C3D-9E8F-0123456789AB');
+  });
+
+  it('is the pattern of the published JSON Schema', () => {
+    const schema = releaseJsonSchema() as { properties: { msi: { properties: { upgradeCode: { pattern: string } } } } };
+    expect(schema.properties.msi.properties.upgradeCode.pattern).toBe(GUID_PATTERN.source);
+  });
+
+  it('normaliseGuid alone also drops surrounding white space (flag values); release.yaml does not', () => {
+    expect(normaliseGuid(` {${code}} `)).toBe(code);
+    expect(configError(configWithUpgradeCode(` ${code}`))).toContain('must be a GUID');
+  });
+});
