@@ -18,6 +18,7 @@ import path from 'node:path';
 import { StageError } from '../util/errors.js';
 import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
+import { dateFromAsctimeFields } from '../util/dates.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const osslsigncode: Tool = {
@@ -209,15 +210,11 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
 }
 
 const OPENSSL_ERROR_LINE = /^[0-9A-F]{8,}:error:[0-9A-F]+:/;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** ASN1_TIME_print's "Nov  3 08:39:50 2026 GMT" → Date (UTC). */
 export function parseOpensslTime(text: string): Date | undefined {
   const m = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s+(\d{4})\s+GMT$/.exec(text.trim());
-  if (!m) return undefined;
-  const month = MONTHS.indexOf(m[1]!);
-  if (month < 0) return undefined;
-  return new Date(Date.UTC(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])));
+  return m ? dateFromAsctimeFields(m.slice(1, 7), 'utc') : undefined;
 }
 
 /**

@@ -15,6 +15,7 @@
 
 import path from 'node:path';
 import { StageError } from '../util/errors.js';
+import { dateFromAsctimeFields } from '../util/dates.js';
 import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
@@ -126,7 +127,6 @@ function summaryCount(output: string, what: RegExp): number | undefined {
 }
 
 const WEEKDAY_DATE = /^(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\d{4})$/;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
  * signtool's "Sat Feb 13 14:41:49 2021". signtool prints the verifying machine's local time
@@ -134,10 +134,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  */
 export function parseSigntoolTime(text: string): Date | undefined {
   const m = WEEKDAY_DATE.exec(text.trim());
-  if (!m) return undefined;
-  const month = MONTHS.indexOf(m[1]!);
-  if (month < 0) return undefined;
-  return new Date(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+  return m ? dateFromAsctimeFields(m.slice(1, 7), 'local') : undefined;
 }
 
 /**

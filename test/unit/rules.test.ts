@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { releaseJsonSchema } from '../../src/config/schema.js';
 import { GUID_PATTERN, isGuid, normaliseGuid } from '../../src/msi/wix/guid.js';
+import { parseOpensslTime } from '../../src/tools/osslsigncode.js';
+import { parseSigntoolTime } from '../../src/tools/signtool.js';
+import { dateFromAsctimeFields, MONTH_ABBREVIATIONS, monthIndex } from '../../src/util/dates.js';
 
 // Rules that more than one module applies, each defined once: these tests pin that the users of
 // one definition agree with each other.
@@ -57,5 +60,27 @@ describe('the GUID rule (msi/wix/guid.ts GUID_PATTERN)', () => {
   it('normaliseGuid alone also drops surrounding white space (flag values); release.yaml does not', () => {
     expect(normaliseGuid(` {${code}} `)).toBe(code);
     expect(configError(configWithUpgradeCode(` ${code}`))).toContain('must be a GUID');
+  });
+});
+
+describe('month names in tool output (util/dates.ts)', () => {
+  it('are read the same by the osslsigncode and signtool parsers, every month', () => {
+    MONTH_ABBREVIATIONS.forEach((name, month) => {
+      expect(monthIndex(name)).toBe(month);
+      expect(parseOpensslTime(`${name}  3 08:39:50 2026 GMT`)).toEqual(new Date(Date.UTC(2026, month, 3, 8, 39, 50)));
+      expect(parseSigntoolTime(`Sat ${name} 3 08:39:50 2026`)).toEqual(new Date(2026, month, 3, 8, 39, 50));
+    });
+  });
+
+  it.each(['Foo', 'jan', 'JAN', 'June', ''])('%j is no month for either parser', (name) => {
+    expect(monthIndex(name)).toBeUndefined();
+    expect(parseOpensslTime(`${name}  3 08:39:50 2026 GMT`)).toBeUndefined();
+    expect(parseSigntoolTime(`Sat ${name} 3 08:39:50 2026`)).toBeUndefined();
+  });
+
+  it('dateFromAsctimeFields reads month, day, time, year as UTC or local time', () => {
+    expect(dateFromAsctimeFields(['Feb', '13', '14', '41', '49', '2021'], 'utc')?.toISOString()).toBe('2021-02-13T14:41:49.000Z');
+    expect(dateFromAsctimeFields(['Feb', '13', '14', '41', '49', '2021'], 'local')).toEqual(new Date(2021, 1, 13, 14, 41, 49));
+    expect(dateFromAsctimeFields(['Fév', '13', '14', '41', '49', '2021'], 'utc')).toBeUndefined();
   });
 });
