@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { releaseJsonSchema } from '../../src/config/schema.js';
 import { GUID_PATTERN, isGuid, normaliseGuid } from '../../src/msi/wix/guid.js';
+import { findNameProblems, type NameRule } from '../../src/msi/wix/payload.js';
+import { buildWixSources, type BuildWixSourcesOptions } from '../../src/msi/wix/sources.js';
 import { parseOpensslTime } from '../../src/tools/osslsigncode.js';
 import { parseSigntoolTime } from '../../src/tools/signtool.js';
 import { dateFromAsctimeFields, MONTH_ABBREVIATIONS, monthIndex } from '../../src/util/dates.js';
@@ -82,5 +84,42 @@ describe('month names in tool output (util/dates.ts)', () => {
     expect(dateFromAsctimeFields(['Feb', '13', '14', '41', '49', '2021'], 'utc')?.toISOString()).toBe('2021-02-13T14:41:49.000Z');
     expect(dateFromAsctimeFields(['Feb', '13', '14', '41', '49', '2021'], 'local')).toEqual(new Date(2021, 1, 13, 14, 41, 49));
     expect(dateFromAsctimeFields(['Fév', '13', '14', '41', '49', '2021'], 'utc')).toBeUndefined();
+  });
+});
+
+describe('Windows name and WiX text rules: payload names and MSI settings (msi/wix/payload.ts, escape.ts)', () => {
+  const base: BuildWixSourcesOptions = {
+    productName: 'Hello',
+    manufacturer: 'Acme',
+    version: '1.2.3',
+    upgradeCode: '6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071',
+    arch: 'x64',
+    payload: [{ relativePath: 'hello.exe', sourcePath: '/p/hello.exe', kind: 'file' }],
+    shortcut: { target: 'hello.exe' },
+  };
+  const payloadRules = (name: string, wixl = false): NameRule[] =>
+    findNameProblems([{ relativePath: `dir/${name}`, sourcePath: '/p/x', kind: 'file' }], { wixl }).map((p) => p.rule);
+  const settingsError = async (options: Partial<BuildWixSourcesOptions>): Promise<string> =>
+    String(await buildWixSources({ ...base, ...options }).then(() => '', (err: Error) => err.message));
+
+  it.each(['a<b', 'a>b', 'a:b', 'a"b', 'a|b', 'a?b', 'a*b', 'a\\b', 'a\u0001b', 'a\tb', 'ends.', 'ends '])(
+    '%j: refused as a payload name and as a shortcut or install folder name',
+    async (name) => {
+      expect(payloadRules(name).some((r) => r === 'forbidden-character' || r === 'trailing-dot-or-space')).toBe(true);
+      expect(await settingsError({ shortcut: { target: 'hello.exe', name } })).toContain(`shortcut.name "${name}" names a file or folder`);
+      expect(await settingsError({ installDirName: name })).toContain('names a file or folder');
+    },
+  );
+
+  it.each(['!(loc.X)', '!(wix.Y)', '!(bind.FileVersion.a)', '!(BindPreprocess.z)'])('%j: a binder variable in a payload name and in a setting', async (text) => {
+    expect(payloadRules(`n ${text}`)).toContain('wix-variable');
+    expect(await settingsError({ manufacturer: `Acme ${text}` })).toContain('holds WiX binder variable syntax');
+  });
+
+  it('"$(" is refused for wixl only, in payload names and in settings alike', async () => {
+    expect(payloadRules('a$(b)')).toEqual([]);
+    expect(payloadRules('a$(b)', true)).toEqual(['wix-variable']);
+    expect(await settingsError({ manufacturer: 'A $(b)' })).toBe('');
+    expect(await settingsError({ manufacturer: 'A $(b)', wixl: true })).toContain('which wixl 0.101 cannot escape');
   });
 });

@@ -8,6 +8,7 @@ import picomatch from 'picomatch';
 import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
 import { codepageCharset, describeChar, unrepresentableChars } from './codepage.js';
+import { holdsBinderVariable, wixlCannotEscape } from './escape.js';
 import { normaliseRelativePath, normalisedPathKey } from './ids.js';
 
 export interface PayloadEntry {
@@ -163,10 +164,18 @@ export const MAX_NAME_LENGTH = 255;
 /** Microsoft "Naming Files, Paths, and Namespaces": reserved device names, also with any
  * extension (`con.txt`) and with trailing spaces before it. Superscript digits count too. */
 const RESERVED_BASE = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])$/i;
-const FORBIDDEN_CHARS = /[<>:"|?*\\\u0000-\u001f]/gu;
-/** WiX binder variables (`!(loc.X)`, `!(wix.X)`, `!(bind.X)`) are substituted in every table
- * string; a file name holding one would be rewritten by light. */
-const BINDER_VARIABLE = /!\((loc|wix|bind|bindpreprocess)\./i;
+/** What Windows refuses in a file or folder name: < > : " / \ | ? * and control characters. */
+const FORBIDDEN_CHARS = /[<>:"\/|?*\\\u0000-\u001f]/gu;
+
+/** The characters of `name` that Windows refuses in a file or folder name, each once. */
+export function forbiddenNameChars(name: string): string[] {
+  return [...new Set(name.match(FORBIDDEN_CHARS) ?? [])];
+}
+
+/** Windows drops a trailing dot or space from a name, so a name ending in one cannot be kept. */
+export function endsInDotOrSpace(name: string): boolean {
+  return name.endsWith('.') || name.endsWith(' ');
+}
 
 export interface NameCheckOptions {
   /** Package codepage the names must fit in; 1252 (Western European) unless set. */
@@ -236,7 +245,7 @@ const RESERVED_PREFIX = /^(?:con|prn|aux|nul|com|lpt)/i;
  * the others go through every rule as usual.
  */
 function isPlainName(name: string): boolean {
-  return PLAIN_NAME.test(name) && !name.endsWith('.') && !name.endsWith(' ') && !RESERVED_PREFIX.test(name);
+  return PLAIN_NAME.test(name) && !endsInDotOrSpace(name) && !RESERVED_PREFIX.test(name);
 }
 
 /** Finds every name problem; `checkPayloadNames` turns them into one error. */
@@ -278,8 +287,8 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
     if (isPlainName(name)) continue;
     const nfc = name.normalize('NFC');
     if (RESERVED_BASE.test(name.split('.')[0]!.trimEnd())) problems.push({ rule: 'reserved-name', path: p });
-    if (/[. ]$/.test(name)) problems.push({ rule: 'trailing-dot-or-space', path: p });
-    const forbidden = [...new Set(name.match(FORBIDDEN_CHARS) ?? [])];
+    if (endsInDotOrSpace(name)) problems.push({ rule: 'trailing-dot-or-space', path: p });
+    const forbidden = forbiddenNameChars(name);
     if (forbidden.length > 0) {
       problems.push({ rule: 'forbidden-character', path: p, detail: forbidden.map(describeChar).join(', ') });
     }
@@ -289,9 +298,9 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
       problems.push({ rule: 'codepage', path: p, detail: `codepage ${codepage} lacks ${missing.map(describeChar).join(', ')}` });
     }
     if (name.length > MAX_NAME_LENGTH) problems.push({ rule: 'too-long', path: p, detail: `${name.length} characters` });
-    if (BINDER_VARIABLE.test(name)) {
+    if (holdsBinderVariable(name)) {
       problems.push({ rule: 'wix-variable', path: p, detail: 'holds "!(loc.", "!(wix." or "!(bind." syntax' });
-    } else if (options.wixl && name.includes('$(')) {
+    } else if (options.wixl && wixlCannotEscape(name)) {
       problems.push({ rule: 'wix-variable', path: p, detail: '"$(" cannot be escaped for wixl 0.101' });
     }
   }
