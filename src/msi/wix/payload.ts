@@ -7,7 +7,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
-import { codepageCharset, describeChar, unrepresentableChars } from './codepage.js';
+import { codepageCharset, DEFAULT_CODEPAGE, describeChar, unrepresentableChars } from './codepage.js';
 import { holdsBinderVariable, wixlCannotEscape } from './escape.js';
 import { normaliseRelativePath, normalisedPathKey } from './ids.js';
 
@@ -178,7 +178,7 @@ export function endsInDotOrSpace(name: string): boolean {
 }
 
 export interface NameCheckOptions {
-  /** Package codepage the names must fit in; 1252 (Western European) unless set. */
+  /** Package codepage the names must fit in; DEFAULT_CODEPAGE (1252, Western European) unless set. */
   codepage?: number;
   /**
    * Also refuse what wixl 0.101 cannot build: a `$(` in a name. Its preprocessor reads it as a
@@ -250,7 +250,7 @@ function isPlainName(name: string): boolean {
 
 /** Finds every name problem; `checkPayloadNames` turns them into one error. */
 export function findNameProblems(entries: readonly PayloadEntry[], options: NameCheckOptions = {}): NameProblem[] {
-  const codepage = options.codepage ?? 1252;
+  const codepage = options.codepage ?? DEFAULT_CODEPAGE;
   codepageCharset(codepage); // an unsupported codepage is an error even when every name is ASCII
   const problems: NameProblem[] = [];
   const paths = allPaths(entries);

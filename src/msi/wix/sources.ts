@@ -5,7 +5,7 @@
 import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
 import { installerVersion, isWin64, programFilesFolder, type WixArch } from './arch.js';
-import { describeChar, unrepresentableChars } from './codepage.js';
+import { DEFAULT_CODEPAGE, describeChar, unrepresentableChars } from './codepage.js';
 import { holdsBinderVariable, wixlCannotEscape } from './escape.js';
 import { normaliseGuid, productCode as deriveProductCode, syntheticComponentGuid } from './guid.js';
 import {
@@ -79,7 +79,7 @@ export interface ProductOptions {
   installDirName?: string;
   /** LCID; default 1033 (English, United States). */
   language?: number;
-  /** Database codepage; default 1252. Every name and text must fit in it. */
+  /** Database codepage; default DEFAULT_CODEPAGE (1252). Every name and text must fit in it. */
   codepage?: number;
   /** Default "A newer version of [ProductName] is already installed." */
   downgradeErrorMessage?: string;
@@ -243,7 +243,7 @@ export function productTemplateData(
     upgradeCode,
     productCode: code,
     language: options.language ?? 1033,
-    codepage: options.codepage ?? 1252,
+    codepage: options.codepage ?? DEFAULT_CODEPAGE,
     installerVersion: installerVersion(options.arch, scope),
     installScope: scope,
     programFilesFolder: programFilesFolder(options.arch),
@@ -321,7 +321,7 @@ export function productTemplateData(
  * Throws StageError listing every problem found.
  */
 export async function buildWixSources(options: BuildWixSourcesOptions): Promise<WixSources> {
-  const codepage = options.codepage ?? 1252;
+  const codepage = options.codepage ?? DEFAULT_CODEPAGE;
   const warnings = checkOptions(options, codepage);
   checkPayloadNames(options.payload, { codepage, wixl: options.wixl === true });
   const inject: Record<string, WixElement[]> = {};
