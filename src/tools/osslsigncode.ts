@@ -16,7 +16,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { StageError } from '../util/errors.js';
-import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
+import { digestName, type VerifiedSignature, type VerifyReport } from './verifyReport.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
 import { dateFromAsctimeFields } from '../util/dates.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
@@ -173,7 +173,7 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
   const problems: string[] = [];
   const field = (re: RegExp) => block.map((l) => re.exec(l)).find((m) => m)?.[1]?.trim();
 
-  const digestName = field(/^Message digest algorithm\s*:\s*(\S+)/);
+  const printedDigest = field(/^Message digest algorithm\s*:\s*(\S+)/);
   const current = field(/^Current (?:message digest|DigitalSignature)\s*:\s*([0-9A-F]+)/i);
   const calculated = field(/^Calculated (?:message digest|DigitalSignature)\s*:\s*([0-9A-F]+)/i);
   if (current !== undefined && calculated !== undefined && current !== calculated) {
@@ -187,7 +187,7 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
   const signatureVerdict = field(/^Signature verification:\s*(ok|failed)/);
   const signature: VerifiedSignature = { signatureOk: signatureVerdict === 'ok' && problems.length === 0 };
   if (signerSubject) signature.signerSubject = signerSubject;
-  if (digestName) signature.digest = digestName.toLowerCase().replace(/-/g, '');
+  if (printedDigest) signature.digest = digestName(printedDigest);
 
   const hasTimestamp = !block.some((l) => l.trim() === 'Timestamp is not available') &&
     block.some((l) => /^\s*Timestamp time:/.test(l) || /^Timestamp Server Signature verification:/.test(l));

@@ -16,7 +16,7 @@
 import path from 'node:path';
 import { StageError } from '../util/errors.js';
 import { dateFromAsctimeFields } from '../util/dates.js';
-import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
+import { digestName, type VerifiedSignature, type VerifyReport } from './verifyReport.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const signtool: Tool = {
@@ -165,7 +165,7 @@ export function parseSigntoolVerify(output: string): VerifyReport {
     const block = lines.slice(start, starts[n + 1] ?? lines.length);
     const signature: VerifiedSignature = { signatureOk: succeeded };
     const digest = block.map((l) => /Hash of file \(([^)]+)\)/.exec(l)).find((m) => m)?.[1];
-    if (digest) signature.digest = digest.toLowerCase().replace(/-/g, '');
+    if (digest) signature.digest = digestName(digest);
 
     // The chain is printed root first, each level indented further: the signer is the last
     // "Issued to" before the timestamp lines.

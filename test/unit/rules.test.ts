@@ -6,6 +6,7 @@ import { findNameProblems, type NameRule } from '../../src/msi/wix/payload.js';
 import { buildWixSources, type BuildWixSourcesOptions } from '../../src/msi/wix/sources.js';
 import { parseOpensslTime } from '../../src/tools/osslsigncode.js';
 import { parseSigntoolTime } from '../../src/tools/signtool.js';
+import { digestName } from '../../src/tools/verifyReport.js';
 import { dateFromAsctimeFields, MONTH_ABBREVIATIONS, monthIndex } from '../../src/util/dates.js';
 
 // Rules that more than one module applies, each defined once: these tests pin that the users of
@@ -121,5 +122,16 @@ describe('Windows name and WiX text rules: payload names and MSI settings (msi/w
     expect(payloadRules('a$(b)', true)).toEqual(['wix-variable']);
     expect(await settingsError({ manufacturer: 'A $(b)' })).toBe('');
     expect(await settingsError({ manufacturer: 'A $(b)', wixl: true })).toContain('which wixl 0.101 cannot escape');
+  });
+});
+
+describe('digest names in verify reports (tools/verifyReport.ts digestName)', () => {
+  it.each([
+    ['SHA256', 'sha256'],
+    ['sha256', 'sha256'],
+    ['SHA-256', 'sha256'],
+    ['SHA1', 'sha1'],
+  ])('%j → %j, whichever verifier printed it', (printed, name) => {
+    expect(digestName(printed)).toBe(name);
   });
 });
