@@ -209,7 +209,11 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
   return { signature, problems: [...new Set(problems)] };
 }
 
-const OPENSSL_ERROR_LINE = /^[0-9A-F]{8,}:error:[0-9A-F]+:/;
+/** How OpenSSL's coded error lines begin: "<hex thread id>:error:<hex code>:" ... */
+const OPENSSL_ERROR_PREFIX = '^[0-9A-F]{8,}:error:[0-9A-F]+:';
+const OPENSSL_ERROR_LINE = new RegExp(OPENSSL_ERROR_PREFIX);
+/** ... then "<library>:<function>:<reason>:<file>:<line>:<data>". */
+const OPENSSL_CODED_ERROR = new RegExp(`${OPENSSL_ERROR_PREFIX}[^:]*:[^:]*:([^:]*):[^:]*:\\d+:(.*)$`);
 
 /** ASN1_TIME_print's "Nov  3 08:39:50 2026 GMT" → Date (UTC). */
 export function parseOpensslTime(text: string): Date | undefined {
@@ -254,7 +258,7 @@ export function describeOsslsigncodeFailure(stdout: string, stderr: string): str
   const reasons = new Set<string>();
   for (const line of stderr.split(/\r?\n/).map((l) => l.trim())) {
     if (!line || NOISE.has(line)) continue;
-    const coded = /^[0-9A-F]{8,}:error:[0-9A-F]+:[^:]*:[^:]*:([^:]*):[^:]*:\d+:(.*)$/.exec(line);
+    const coded = OPENSSL_CODED_ERROR.exec(line);
     if (coded) {
       const reason = coded[1]!.trim();
       if (GENERIC_OPENSSL_REASONS.has(reason) || reasons.has(reason)) continue;
