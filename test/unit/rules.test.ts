@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { releaseJsonSchema } from '../../src/config/schema.js';
+import { wix3Backend, wixlBackend } from '../../src/msi/backends.js';
 import { GUID_PATTERN, isGuid, normaliseGuid } from '../../src/msi/wix/guid.js';
 import { findNameProblems, type NameRule } from '../../src/msi/wix/payload.js';
 import { buildWixSources, type BuildWixSourcesOptions } from '../../src/msi/wix/sources.js';
+import { checkGoVersion } from '../../src/tools/go.js';
 import { parseOpensslTime } from '../../src/tools/osslsigncode.js';
 import { parseSigntoolTime } from '../../src/tools/signtool.js';
 import { digestName } from '../../src/tools/verifyReport.js';
 import { dateFromAsctimeFields, MONTH_ABBREVIATIONS, monthIndex } from '../../src/util/dates.js';
+import { versionAtLeast } from '../../src/util/versions.js';
 
 // Rules that more than one module applies, each defined once: these tests pin that the users of
 // one definition agree with each other.
@@ -133,5 +136,32 @@ describe('digest names in verify reports (tools/verifyReport.ts digestName)', ()
     ['SHA1', 'sha1'],
   ])('%j → %j, whichever verifier printed it', (printed, name) => {
     expect(digestName(printed)).toBe(name);
+  });
+});
+
+describe('"needs version X.Y or newer" (util/versions.ts versionAtLeast)', () => {
+  it.each([
+    [[1, 18], [1, 18], true],
+    [[1, 18, 0], [1, 18], true],
+    [[1, 17, 13], [1, 18], false],
+    [[2, 0], [1, 18], true],
+    [[0, 105], [0, 105], true],
+    [[0, 101], [0, 105], false],
+    [[3], [3, 14], false],
+    [[3, 14, 1, 8722], [3, 14], true],
+    [[Number.NaN, 200], [0, 105], false],
+  ])('%j at least %j: %s', (have, min, ok) => {
+    expect(versionAtLeast(have, min)).toBe(ok);
+  });
+
+  it('is what the Go check and the MSI backend checks apply', () => {
+    expect(() => checkGoVersion('go1.18')).not.toThrow();
+    expect(() => checkGoVersion('go1.17.13')).toThrowError(/too old/);
+    const addToPath = { arch: 'x64', addToPath: true, license: false, ui: false, expandableRegistry: false } as const;
+    expect(wixlBackend.unsupported(addToPath, '0.101')).toHaveLength(1);
+    expect(wixlBackend.unsupported(addToPath, '0.105')).toEqual([]);
+    expect(wixlBackend.unsupported(addToPath, undefined)).toEqual([]);
+    expect(wix3Backend.unsupported({ ...addToPath, arch: 'arm64' }, '3.11.2.4516')).toHaveLength(1);
+    expect(wix3Backend.unsupported({ ...addToPath, arch: 'arm64' }, '3.14.1.8722')).toEqual([]);
   });
 });
