@@ -235,7 +235,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * the forbidden < > : " | ? * \ (and /, which no name holds), ! (binder variables) and $
  * (preprocessor variables). Such a name is in every supported codepage and is its own NFC.
  */
-const PLAIN_NAME = /^[^\u0000-\u001f\u007f-\uffff<>:"|?*\\/!$]{0,255}$/; // 255: MAX_NAME_LENGTH
+const PLAIN_NAME = new RegExp(String.raw`^[^\u0000-\u001f\u007f-\uffff<>:"|?*\\/!$]{0,${MAX_NAME_LENGTH}}$`);
 /** Every reserved device name starts like this (con, conin$, conout$, com1, ...). */
 const RESERVED_PREFIX = /^(?:con|prn|aux|nul|com|lpt)/i;
 
