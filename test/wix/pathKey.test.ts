@@ -71,6 +71,13 @@ describe('the key of an install path', () => {
     expect(problems.map((p) => p.rule)).toEqual(['forbidden-character']);
   });
 
+  it('installs a name in the form the codepage check checks (NFC)', () => {
+    const nfd = 'Cafe\u0301.txt'; // U+0301 alone is not in codepage 1252; é (U+00E9) is
+    expect(findNameProblems([file(nfd)], { codepage: 1252 })).toEqual([]);
+    const [component] = listComponents(harvestTree([file(nfd)], { arch: 'x64', upgradeCode: UPGRADE_CODE }));
+    expect(component!.file!.name).toBe('Caf\u00e9.txt');
+  });
+
   it('folds the key of a synthetic component the same way, in the same name space (":" + key)', () => {
     const guid = (key: string) => syntheticComponentGuid({ upgradeCode: UPGRADE_CODE, arch: 'arm64', key });
     expect(guid('StartMenu')).toBe('2B8B3495-566B-5CAC-BF5D-114086D302DA'); // golden, from before

@@ -51,6 +51,15 @@ export function normaliseRelativePath(relativePath: string): string {
 }
 
 /**
+ * A file or folder name as the package installs it: Unicode NFC, so a name typed on macOS (NFD)
+ * installs as it would from anywhere else. The harvest writes this form, and the payload's
+ * codepage check checks it.
+ */
+export function installedName(name: string): string {
+  return name.normalize('NFC');
+}
+
+/**
  * The key of an install path: normalised, Unicode NFC, lower-cased. Windows file names are
  * case-insensitive, so `App.exe` and `app.exe` are the same installed file and must get the
  * same Id and component GUID. NFC makes a name typed on macOS (NFD) match the same name typed

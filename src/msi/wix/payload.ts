@@ -9,7 +9,7 @@ import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
 import { codepageCharset, DEFAULT_CODEPAGE, describeChar, unrepresentableChars } from './codepage.js';
 import { holdsBinderVariable, wixlCannotEscape } from './escape.js';
-import { normaliseRelativePath, normalisedPathKey } from './ids.js';
+import { installedName, normaliseRelativePath, normalisedPathKey } from './ids.js';
 
 export interface PayloadEntry {
   /** Install-relative path, forward slashes, e.g. `bin/app.exe`. */
@@ -285,7 +285,7 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
   for (const p of paths) {
     const name = p.slice(p.lastIndexOf('/') + 1);
     if (isPlainName(name)) continue;
-    const nfc = name.normalize('NFC');
+    const nfc = installedName(name);
     if (RESERVED_BASE.test(name.split('.')[0]!.trimEnd())) problems.push({ rule: 'reserved-name', path: p });
     if (endsInDotOrSpace(name)) problems.push({ rule: 'trailing-dot-or-space', path: p });
     const forbidden = forbiddenNameChars(name);
