@@ -3,6 +3,7 @@ import { SUPPORTED_TARGETS } from '../util/arch.js';
 import { LDFLAGS_FIELDS, templateProblem } from './template.js';
 import { parseSemver } from '../version/semver.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
+import { GUID_PATTERN } from '../msi/wix/guid.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
@@ -73,7 +74,7 @@ const archiveFile = z.union([
   }),
 ]);
 
-const GUID = /^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$/;
+const GUID = GUID_PATTERN; // msi/wix/guid.ts: braces optional but balanced, as normaliseGuid takes it
 const MSI_BACKENDS = ['auto', 'wixl', 'wix3', 'wix'] as const;
 
 const msi = z

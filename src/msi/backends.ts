@@ -1,4 +1,5 @@
 import { StageError } from '../util/errors.js';
+import { versionAtLeast } from '../util/versions.js';
 import type { WixArch } from './wix/arch.js';
 import { summaryPlatform } from './wix/arch.js';
 import type { ToolRunner } from '../tools/runner.js';
@@ -46,14 +47,9 @@ export interface MsiBackend {
   build(runner: ToolRunner, b: BackendBuild): Promise<void>;
 }
 
-function versionAtLeast(version: string | undefined, min: readonly number[]): boolean {
-  if (version === undefined) return true;
-  const parts = version.split('.').map(Number);
-  for (let i = 0; i < min.length; i++) {
-    const have = parts[i] ?? 0;
-    if (have !== min[i]) return have > min[i]!;
-  }
-  return true;
+/** A backend version ("0.101", "3.14.1.8722") is `min` or newer; unknown (a dry run) counts as new enough. */
+function backendAtLeast(version: string | undefined, min: readonly number[]): boolean {
+  return version === undefined || versionAtLeast(version.split('.').map(Number), min);
 }
 
 const ON_WINDOWS = 'use backend "wix" (WiX v4+) or "wix3" (WiX 3.14) on a Windows machine';
@@ -65,7 +61,7 @@ export const wixlBackend: MsiBackend = {
     const v = `wixl ${version ?? '(any version)'}`;
     const problems: string[] = [];
     // Measured on 0.101: unknown elements abort wixl with SIGTRAP (exit 133), so refuse first.
-    if (f.addToPath && !versionAtLeast(version, [0, 105])) problems.push(`addToPath: ${v} has no Environment element (added in wixl 0.105) and would abort; ${ON_WINDOWS}, or upgrade msitools`);
+    if (f.addToPath && !backendAtLeast(version, [0, 105])) problems.push(`addToPath: ${v} has no Environment element (added in wixl 0.105) and would abort; ${ON_WINDOWS}, or upgrade msitools`);
     if (f.license) problems.push(`license: ${v} cannot show a license (no WixVariable/UI support); ${ON_WINDOWS}, or drop msi.license`);
     if (f.ui) problems.push(`ui: ${v} has no WiX UI dialogs; ${ON_WINDOWS}, or set msi.ui: false`);
     // Measured on 0.101: it drops the #% prefix, so the value lands as a plain REG_SZ.
@@ -92,7 +88,7 @@ export const wix3Backend: MsiBackend = {
   id: 'wix3',
   version: wix3Version,
   unsupported(f, version) {
-    return f.arch === 'arm64' && !versionAtLeast(version, [3, 14])
+    return f.arch === 'arm64' && !backendAtLeast(version, [3, 14])
       ? [`arm64: WiX ${version} cannot build ARM64 packages (candle -arch arm64 arrived in 3.14); install WiX 3.14 or use backend "wix"`]
       : [];
   },

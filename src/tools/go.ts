@@ -1,5 +1,6 @@
 import type { GoArch } from '../util/arch.js';
 import { StageError } from '../util/errors.js';
+import { versionAtLeast } from '../util/versions.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const go: Tool = {
@@ -21,7 +22,7 @@ export function parseGoVersion(text: string): [number, number, number] | undefin
 export function checkGoVersion(goVersion: string): void {
   const v = parseGoVersion(goVersion);
   if (!v) return; // a devel toolchain: trust it
-  if (v[0] < MIN_GO[0] || (v[0] === MIN_GO[0] && v[1] < MIN_GO[1])) {
+  if (!versionAtLeast(v, MIN_GO)) {
     throw new StageError(
       `${goVersion} is too old: winship builds with -trimpath and -buildvcs, which need Go ${MIN_GO.join('.')} or newer. Install a newer Go: ${go.install}`,
     );

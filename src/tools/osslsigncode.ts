@@ -16,8 +16,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { StageError } from '../util/errors.js';
-import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
+import { digestName, type VerifiedSignature, type VerifyReport } from './verifyReport.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
+import { dateFromAsctimeFields } from '../util/dates.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const osslsigncode: Tool = {
@@ -172,7 +173,7 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
   const problems: string[] = [];
   const field = (re: RegExp) => block.map((l) => re.exec(l)).find((m) => m)?.[1]?.trim();
 
-  const digestName = field(/^Message digest algorithm\s*:\s*(\S+)/);
+  const printedDigest = field(/^Message digest algorithm\s*:\s*(\S+)/);
   const current = field(/^Current (?:message digest|DigitalSignature)\s*:\s*([0-9A-F]+)/i);
   const calculated = field(/^Calculated (?:message digest|DigitalSignature)\s*:\s*([0-9A-F]+)/i);
   if (current !== undefined && calculated !== undefined && current !== calculated) {
@@ -186,7 +187,7 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
   const signatureVerdict = field(/^Signature verification:\s*(ok|failed)/);
   const signature: VerifiedSignature = { signatureOk: signatureVerdict === 'ok' && problems.length === 0 };
   if (signerSubject) signature.signerSubject = signerSubject;
-  if (digestName) signature.digest = digestName.toLowerCase().replace(/-/g, '');
+  if (printedDigest) signature.digest = digestName(printedDigest);
 
   const hasTimestamp = !block.some((l) => l.trim() === 'Timestamp is not available') &&
     block.some((l) => /^\s*Timestamp time:/.test(l) || /^Timestamp Server Signature verification:/.test(l));
@@ -208,16 +209,16 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
   return { signature, problems: [...new Set(problems)] };
 }
 
-const OPENSSL_ERROR_LINE = /^[0-9A-F]{8,}:error:[0-9A-F]+:/;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** How OpenSSL's coded error lines begin: "<hex thread id>:error:<hex code>:" ... */
+const OPENSSL_ERROR_PREFIX = '^[0-9A-F]{8,}:error:[0-9A-F]+:';
+const OPENSSL_ERROR_LINE = new RegExp(OPENSSL_ERROR_PREFIX);
+/** ... then "<library>:<function>:<reason>:<file>:<line>:<data>". */
+const OPENSSL_CODED_ERROR = new RegExp(`${OPENSSL_ERROR_PREFIX}[^:]*:[^:]*:([^:]*):[^:]*:\\d+:(.*)$`);
 
 /** ASN1_TIME_print's "Nov  3 08:39:50 2026 GMT" → Date (UTC). */
 export function parseOpensslTime(text: string): Date | undefined {
   const m = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s+(\d{4})\s+GMT$/.exec(text.trim());
-  if (!m) return undefined;
-  const month = MONTHS.indexOf(m[1]!);
-  if (month < 0) return undefined;
-  return new Date(Date.UTC(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])));
+  return m ? dateFromAsctimeFields(m.slice(1, 7), 'utc') : undefined;
 }
 
 /**
@@ -257,7 +258,7 @@ export function describeOsslsigncodeFailure(stdout: string, stderr: string): str
   const reasons = new Set<string>();
   for (const line of stderr.split(/\r?\n/).map((l) => l.trim())) {
     if (!line || NOISE.has(line)) continue;
-    const coded = /^[0-9A-F]{8,}:error:[0-9A-F]+:[^:]*:[^:]*:([^:]*):[^:]*:\d+:(.*)$/.exec(line);
+    const coded = OPENSSL_CODED_ERROR.exec(line);
     if (coded) {
       const reason = coded[1]!.trim();
       if (GENERIC_OPENSSL_REASONS.has(reason) || reasons.has(reason)) continue;

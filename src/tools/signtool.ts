@@ -15,7 +15,8 @@
 
 import path from 'node:path';
 import { StageError } from '../util/errors.js';
-import type { VerifiedSignature, VerifyReport } from './verifyReport.js';
+import { dateFromAsctimeFields } from '../util/dates.js';
+import { digestName, type VerifiedSignature, type VerifyReport } from './verifyReport.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const signtool: Tool = {
@@ -126,7 +127,6 @@ function summaryCount(output: string, what: RegExp): number | undefined {
 }
 
 const WEEKDAY_DATE = /^(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\d{4})$/;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
  * signtool's "Sat Feb 13 14:41:49 2021". signtool prints the verifying machine's local time
@@ -134,10 +134,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  */
 export function parseSigntoolTime(text: string): Date | undefined {
   const m = WEEKDAY_DATE.exec(text.trim());
-  if (!m) return undefined;
-  const month = MONTHS.indexOf(m[1]!);
-  if (month < 0) return undefined;
-  return new Date(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+  return m ? dateFromAsctimeFields(m.slice(1, 7), 'local') : undefined;
 }
 
 /**
@@ -168,7 +165,7 @@ export function parseSigntoolVerify(output: string): VerifyReport {
     const block = lines.slice(start, starts[n + 1] ?? lines.length);
     const signature: VerifiedSignature = { signatureOk: succeeded };
     const digest = block.map((l) => /Hash of file \(([^)]+)\)/.exec(l)).find((m) => m)?.[1];
-    if (digest) signature.digest = digest.toLowerCase().replace(/-/g, '');
+    if (digest) signature.digest = digestName(digest);
 
     // The chain is printed root first, each level indented further: the signer is the last
     // "Issued to" before the timestamp lines.

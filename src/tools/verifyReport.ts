@@ -14,7 +14,7 @@ export interface VerifiedSignature {
    * certificate's display name ("Issued to"), which is given as it is.
    */
   signerSubject?: string;
-  /** File digest algorithm in lower case without dashes: "sha256", "sha1". */
+  /** File digest algorithm in lower case without dashes: "sha256", "sha1" (see digestName). */
   digest?: string;
   /** The signature matches the file and its certificate chain verified. */
   signatureOk: boolean;
@@ -29,4 +29,13 @@ export interface VerifyReport {
   succeeded: boolean;
   /** Everything the tool reported as wrong, in its words, one sentence each. */
   problems: string[];
+}
+
+/**
+ * A digest algorithm as the verifiers print it ("SHA256", "sha-256", "SHA1") in the form
+ * VerifiedSignature.digest holds: lower case, no dashes ("sha256"). Both parsers use it, so a
+ * report compares the same whichever tool wrote it.
+ */
+export function digestName(printed: string): string {
+  return printed.toLowerCase().replace(/-/g, '');
 }

@@ -33,6 +33,9 @@ const DECODED_CODEPAGES: Record<number, string> = {
   950: 'big5',
 };
 
+/** The package codepage when none is given: Windows-1252 (Western European). */
+export const DEFAULT_CODEPAGE = 1252;
+
 export const SUPPORTED_CODEPAGES: readonly number[] = [1252, ...Object.keys(DECODED_CODEPAGES).map(Number)].sort(
   (a, b) => a - b,
 );

@@ -1,4 +1,5 @@
-// Escaping for WiX sources: XML escaping, and the preprocessor's `$$`.
+// Escaping for WiX sources: XML escaping, and the preprocessor's `$$`; and the two things in a
+// name or text that no escaping can carry through (binder variables, and `$(` for wixl).
 
 /**
  * The WiX preprocessor (WiX v3 Preprocessor.PreprocessString, and wixl's) reads `$(...)` in
@@ -24,4 +25,23 @@ export function escapeXml(value: string): string {
     .replaceAll('\t', '&#9;')
     .replaceAll('\n', '&#10;')
     .replaceAll('\r', '&#13;');
+}
+
+/** WiX binder variables (`!(loc.X)`, `!(wix.X)`, `!(bind.X)`, `!(bindpreprocess.X)`). */
+const BINDER_VARIABLE = /!\((loc|wix|bind|bindpreprocess)\./i;
+
+/**
+ * True when `text` holds WiX binder variable syntax: the binder substitutes it in every table
+ * string (file names included), and it has no escape, so such a text cannot be written as is.
+ */
+export function holdsBinderVariable(text: string): boolean {
+  return BINDER_VARIABLE.test(text);
+}
+
+/**
+ * True when wixl 0.101 cannot carry `text`: its preprocessor reads `$(` as a variable, and
+ * `$$(` (WiX's escape) breaks its XML parser (measured). A lone `$` is fine once doubled.
+ */
+export function wixlCannotEscape(text: string): boolean {
+  return text.includes('$(');
 }

@@ -13,13 +13,21 @@
 import { hash } from 'node:crypto';
 import { StageError } from '../../util/errors.js';
 import type { WixArch } from './arch.js';
-import { pathKey } from './ids.js';
+import { normalisedPathKey, pathKey } from './ids.js';
 
 /** RFC 4122 appendix C name-space ids. */
 export const NAMESPACE_DNS = '6BA7B810-9DAD-11D1-80B4-00C04FD430C8';
 export const NAMESPACE_URL = '6BA7B811-9DAD-11D1-80B4-00C04FD430C8';
 
-const GUID_PATTERN = /^\{?([0-9A-Fa-f]{8})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{4})-([0-9A-Fa-f]{12})\}?$/;
+const GUID_DIGITS = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
+/**
+ * What a GUID may look like wherever one is given (release.yaml's msi.upgradeCode, CLI flags,
+ * options): 8-4-4-4-12 hex digits in any case, with braces or without, but not with one brace.
+ * The one definition: config validates with it (and publishes it as the JSON Schema pattern),
+ * isGuid and normaliseGuid test with it. The braces are balanced by the regex itself (two
+ * branches, no look-around) so that a JSON Schema validator in any language accepts the same.
+ */
+export const GUID_PATTERN = new RegExp(`^(?:\\{${GUID_DIGITS}\\}|${GUID_DIGITS})$`);
 
 /** Upper-case hex digit of byte 8's high nibble once the RFC 4122 variant bits (10xx) are set.
  * (Declared before WINSHIP_UPGRADE_NAMESPACE, which needs it.) */
@@ -29,23 +37,23 @@ const VARIANT_DIGIT: Readonly<Record<string, string>> = Object.fromEntries([...'
 export const WINSHIP_UPGRADE_NAMESPACE = uuidV5(NAMESPACE_URL, 'https://github.com/winship/winship#upgrade-code');
 
 export function isGuid(value: string): boolean {
-  const m = GUID_PATTERN.exec(value);
-  return m !== null && value.startsWith('{') === value.endsWith('}');
+  return GUID_PATTERN.test(value);
 }
 
 /**
  * Accepts a GUID with or without braces, in any case, and returns it bare and upper case.
+ * Surrounding white space is dropped first (flag values); config values must come without.
  * `what` names the value in the error (e.g. "msi.upgrade_code").
  */
 export function normaliseGuid(value: string, what = 'GUID'): string {
-  const m = GUID_PATTERN.exec(value.trim());
-  if (!m || value.trim().startsWith('{') !== value.trim().endsWith('}')) {
+  const guid = value.trim();
+  if (!isGuid(guid)) {
     throw new StageError(
       `${what} "${value}" is not a GUID; expected 8-4-4-4-12 hex digits such as ` +
         `"6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071" (braces optional).`,
     );
   }
-  return m.slice(1, 6).join('-').toUpperCase();
+  return (guid.startsWith('{') ? guid.slice(1, -1) : guid).toUpperCase();
 }
 
 /** RFC 4122 §4.3 name-based UUID, version 5 (SHA-1), formatted bare and upper case. */
@@ -98,21 +106,24 @@ export function componentGuid(input: { upgradeCode: string; arch: WixArch; relat
   return componentGuidGenerator(input.upgradeCode, input.arch)(pathKey(input.relativePath));
 }
 
-/** componentGuid for many paths of one product and arch; takes an already computed pathKey. */
+/**
+ * componentGuid for many paths of one product and arch; takes an already computed pathKey.
+ * The one place the name of a component code is made: `arch|` + key.
+ */
 export function componentGuidGenerator(upgradeCode: string, arch: WixArch): (pathKey: string) => string {
   return uuidV5Generator(normaliseGuid(upgradeCode, 'UpgradeCode'), `${arch}|`);
 }
 
 /**
  * Component code of a component that holds no payload file (start-menu shortcut, registry
- * values, PATH entry). `key` names the component's content; it starts with `:` so it can never
- * equal a payload path (`:` is not allowed in Windows file names). Pass everything that
- * identifies the component's resources (e.g. the registry keys and value names it writes):
- * when they change, the component code must change too.
+ * values, PATH entry). `key` names the component's content and is folded like a path's key
+ * (case and Unicode form do not count); it is prefixed with `:` so it can never equal a payload
+ * path (`:` is not allowed in Windows file names). Pass everything that identifies the
+ * component's resources (e.g. the registry keys and value names it writes): when they change,
+ * the component code must change too.
  */
 export function syntheticComponentGuid(input: { upgradeCode: string; arch: WixArch; key: string }): string {
-  const upgradeCode = normaliseGuid(input.upgradeCode, 'UpgradeCode');
-  return uuidV5(upgradeCode, `${input.arch}|:${input.key.normalize('NFC').toLowerCase()}`);
+  return componentGuidGenerator(input.upgradeCode, input.arch)(`:${normalisedPathKey(input.key)}`);
 }
 
 /**

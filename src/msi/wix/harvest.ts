@@ -15,7 +15,7 @@ import path from 'node:path';
 import { StageError } from '../../util/errors.js';
 import { isWin64, type WixArch } from './arch.js';
 import { componentGuid, componentGuidGenerator, normaliseGuid } from './guid.js';
-import { assertWixId, componentId, directoryId, idHash, normaliseRelativePath, pathKey } from './ids.js';
+import { assertWixId, componentId, directoryId, idHash, installedName, normaliseRelativePath, normalisedPathKey, pathKey } from './ids.js';
 import { escapePreprocessor, escapeXml } from './escape.js';
 import { XMLBuilder } from './fxp.js';
 import { comparePaths, type PayloadEntry } from './payload.js';
@@ -111,7 +111,7 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
   const clashes: string[] = [];
   for (const entry of entries) {
     const relativePath = normaliseRelativePath(entry.relativePath);
-    const key = relativePath.normalize('NFC').toLowerCase(); // pathKey, without normalising twice
+    const key = normalisedPathKey(relativePath);
     const seen = spellingByKey.get(key);
     if (seen !== undefined) clashes.push(`${seen} <-> ${relativePath}`);
     else spellingByKey.set(key, relativePath);
@@ -129,7 +129,7 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
   const ensureDir = (relativePath: string): HarvestDirectory => {
     const spelled = dirsBySpelling.get(relativePath);
     if (spelled) return spelled;
-    const key = pathKey(relativePath);
+    const key = normalisedPathKey(relativePath);
     const existing = dirs.get(key);
     if (existing) {
       dirsBySpelling.set(relativePath, existing);
@@ -138,7 +138,7 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
     const parent = ensureDir(parentOf(relativePath));
     const dir: HarvestDirectory = {
       id: directoryId(relativePath),
-      name: lastSegment(relativePath).normalize('NFC'),
+      name: installedName(lastSegment(relativePath)),
       relativePath,
       components: [],
       directories: [],
@@ -182,7 +182,7 @@ export function harvestTree(entries: readonly PayloadEntry[], options: HarvestOp
       win64,
       file: {
         id: `fil${hash}`,
-        name: lastSegment(relativePath).normalize('NFC'),
+        name: installedName(lastSegment(relativePath)),
         relativePath,
         sourcePath: entries[i]!.sourcePath,
       },

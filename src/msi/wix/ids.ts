@@ -51,13 +51,35 @@ export function normaliseRelativePath(relativePath: string): string {
 }
 
 /**
- * The comparison key of a path: normalised, Unicode NFC, lower-cased. Windows file names are
+ * A file or folder name as the package installs it: Unicode NFC, so a name typed on macOS (NFD)
+ * installs as it would from anywhere else. The harvest writes this form, and the payload's
+ * codepage check checks it.
+ */
+export function installedName(name: string): string {
+  return name.normalize('NFC');
+}
+
+/**
+ * The key of an install path: normalised, Unicode NFC, lower-cased. Windows file names are
  * case-insensitive, so `App.exe` and `app.exe` are the same installed file and must get the
  * same Id and component GUID. NFC makes a name typed on macOS (NFD) match the same name typed
  * elsewhere. `toLowerCase` (not `toLocaleLowerCase`) keeps the key independent of the locale.
+ * A backslash is not a separator here (see normaliseRelativePath): `a\b` keeps its own key.
+ *
+ * This and normalisedPathKey are the only definition of the key: file, component and directory
+ * Ids, component GUIDs, the harvest's duplicate check and the payload's case-twin check all
+ * use them, so two spellings they treat as one file are one file everywhere.
  */
 export function pathKey(relativePath: string): string {
-  return normaliseRelativePath(relativePath).normalize('NFC').toLowerCase();
+  return normalisedPathKey(normaliseRelativePath(relativePath));
+}
+
+/**
+ * pathKey of a path normaliseRelativePath has already returned, without normalising it again:
+ * for loops over many normalised paths (harvest, payload name checks).
+ */
+export function normalisedPathKey(normalisedPath: string): string {
+  return normalisedPath.normalize('NFC').toLowerCase();
 }
 
 /**

@@ -7,8 +7,9 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
-import { codepageCharset, describeChar, unrepresentableChars } from './codepage.js';
-import { normaliseRelativePath } from './ids.js';
+import { codepageCharset, DEFAULT_CODEPAGE, describeChar, unrepresentableChars } from './codepage.js';
+import { holdsBinderVariable, wixlCannotEscape } from './escape.js';
+import { installedName, normaliseRelativePath, normalisedPathKey } from './ids.js';
 
 export interface PayloadEntry {
   /** Install-relative path, forward slashes, e.g. `bin/app.exe`. */
@@ -163,13 +164,21 @@ export const MAX_NAME_LENGTH = 255;
 /** Microsoft "Naming Files, Paths, and Namespaces": reserved device names, also with any
  * extension (`con.txt`) and with trailing spaces before it. Superscript digits count too. */
 const RESERVED_BASE = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])$/i;
-const FORBIDDEN_CHARS = /[<>:"|?*\\\u0000-\u001f]/gu;
-/** WiX binder variables (`!(loc.X)`, `!(wix.X)`, `!(bind.X)`) are substituted in every table
- * string; a file name holding one would be rewritten by light. */
-const BINDER_VARIABLE = /!\((loc|wix|bind|bindpreprocess)\./i;
+/** What Windows refuses in a file or folder name: < > : " / \ | ? * and control characters. */
+const FORBIDDEN_CHARS = /[<>:"\/|?*\\\u0000-\u001f]/gu;
+
+/** The characters of `name` that Windows refuses in a file or folder name, each once. */
+export function forbiddenNameChars(name: string): string[] {
+  return [...new Set(name.match(FORBIDDEN_CHARS) ?? [])];
+}
+
+/** Windows drops a trailing dot or space from a name, so a name ending in one cannot be kept. */
+export function endsInDotOrSpace(name: string): boolean {
+  return name.endsWith('.') || name.endsWith(' ');
+}
 
 export interface NameCheckOptions {
-  /** Package codepage the names must fit in; 1252 (Western European) unless set. */
+  /** Package codepage the names must fit in; DEFAULT_CODEPAGE (1252, Western European) unless set. */
   codepage?: number;
   /**
    * Also refuse what wixl 0.101 cannot build: a `$(` in a name. Its preprocessor reads it as a
@@ -226,7 +235,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * the forbidden < > : " | ? * \ (and /, which no name holds), ! (binder variables) and $
  * (preprocessor variables). Such a name is in every supported codepage and is its own NFC.
  */
-const PLAIN_NAME = /^[^\u0000-\u001f\u007f-\uffff<>:"|?*\\/!$]{0,255}$/; // 255: MAX_NAME_LENGTH
+const PLAIN_NAME = new RegExp(String.raw`^[^\u0000-\u001f\u007f-\uffff<>:"|?*\\/!$]{0,${MAX_NAME_LENGTH}}$`);
 /** Every reserved device name starts like this (con, conin$, conout$, com1, ...). */
 const RESERVED_PREFIX = /^(?:con|prn|aux|nul|com|lpt)/i;
 
@@ -236,12 +245,12 @@ const RESERVED_PREFIX = /^(?:con|prn|aux|nul|com|lpt)/i;
  * the others go through every rule as usual.
  */
 function isPlainName(name: string): boolean {
-  return PLAIN_NAME.test(name) && !name.endsWith('.') && !name.endsWith(' ') && !RESERVED_PREFIX.test(name);
+  return PLAIN_NAME.test(name) && !endsInDotOrSpace(name) && !RESERVED_PREFIX.test(name);
 }
 
 /** Finds every name problem; `checkPayloadNames` turns them into one error. */
 export function findNameProblems(entries: readonly PayloadEntry[], options: NameCheckOptions = {}): NameProblem[] {
-  const codepage = options.codepage ?? 1252;
+  const codepage = options.codepage ?? DEFAULT_CODEPAGE;
   codepageCharset(codepage); // an unsupported codepage is an error even when every name is ASCII
   const problems: NameProblem[] = [];
   const paths = allPaths(entries);
@@ -251,7 +260,7 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
   const firstSpelling = new Map<string, string>();
   const spellings = new Map<string, string[]>();
   for (const p of paths) {
-    const key = p.normalize('NFC').toLowerCase(); // pathKey: `paths` are already normalised
+    const key = normalisedPathKey(p); // `paths` are already normalised
     const first = firstSpelling.get(key);
     if (first === undefined) {
       firstSpelling.set(key, p);
@@ -276,10 +285,10 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
   for (const p of paths) {
     const name = p.slice(p.lastIndexOf('/') + 1);
     if (isPlainName(name)) continue;
-    const nfc = name.normalize('NFC');
+    const nfc = installedName(name);
     if (RESERVED_BASE.test(name.split('.')[0]!.trimEnd())) problems.push({ rule: 'reserved-name', path: p });
-    if (/[. ]$/.test(name)) problems.push({ rule: 'trailing-dot-or-space', path: p });
-    const forbidden = [...new Set(name.match(FORBIDDEN_CHARS) ?? [])];
+    if (endsInDotOrSpace(name)) problems.push({ rule: 'trailing-dot-or-space', path: p });
+    const forbidden = forbiddenNameChars(name);
     if (forbidden.length > 0) {
       problems.push({ rule: 'forbidden-character', path: p, detail: forbidden.map(describeChar).join(', ') });
     }
@@ -289,9 +298,9 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
       problems.push({ rule: 'codepage', path: p, detail: `codepage ${codepage} lacks ${missing.map(describeChar).join(', ')}` });
     }
     if (name.length > MAX_NAME_LENGTH) problems.push({ rule: 'too-long', path: p, detail: `${name.length} characters` });
-    if (BINDER_VARIABLE.test(name)) {
+    if (holdsBinderVariable(name)) {
       problems.push({ rule: 'wix-variable', path: p, detail: 'holds "!(loc.", "!(wix." or "!(bind." syntax' });
-    } else if (options.wixl && name.includes('$(')) {
+    } else if (options.wixl && wixlCannotEscape(name)) {
       problems.push({ rule: 'wix-variable', path: p, detail: '"$(" cannot be escaped for wixl 0.101' });
     }
   }

@@ -5,7 +5,8 @@
 import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
 import { installerVersion, isWin64, programFilesFolder, type WixArch } from './arch.js';
-import { describeChar, unrepresentableChars } from './codepage.js';
+import { DEFAULT_CODEPAGE, describeChar, unrepresentableChars } from './codepage.js';
+import { holdsBinderVariable, wixlCannotEscape } from './escape.js';
 import { normaliseGuid, productCode as deriveProductCode, syntheticComponentGuid } from './guid.js';
 import {
   findFileComponent,
@@ -16,7 +17,7 @@ import {
   type WixElement,
 } from './harvest.js';
 import { hashedId } from './ids.js';
-import { checkPayloadNames, type PayloadEntry } from './payload.js';
+import { checkPayloadNames, endsInDotOrSpace, forbiddenNameChars, type PayloadEntry } from './payload.js';
 import { renderProductWxs, type TemplateBlock, type TemplateItem, type TemplateValue } from './template.js';
 
 export type InstallScope = 'perMachine' | 'perUser';
@@ -78,7 +79,7 @@ export interface ProductOptions {
   installDirName?: string;
   /** LCID; default 1033 (English, United States). */
   language?: number;
-  /** Database codepage; default 1252. Every name and text must fit in it. */
+  /** Database codepage; default DEFAULT_CODEPAGE (1252). Every name and text must fit in it. */
   codepage?: number;
   /** Default "A newer version of [ProductName] is already installed." */
   downgradeErrorMessage?: string;
@@ -113,7 +114,6 @@ export interface WixSources {
 }
 
 const DEFAULT_DOWNGRADE_MESSAGE = 'A newer version of [ProductName] is already installed.';
-const BINDER_VARIABLE = /!\((loc|wix|bind|bindpreprocess)\./i;
 
 /** ServiceInstall + ServiceControl for the component of the service's executable. */
 export function serviceElements(service: ServiceOptions): WixElement[] {
@@ -176,8 +176,8 @@ function checkOptions(o: BuildWixSourcesOptions, codepage: number): string[] {
     if (missing.length > 0) {
       problems.push(`${label} "${text}" has characters codepage ${codepage} cannot hold: ${missing.map(describeChar).join(', ')}`);
     }
-    if (BINDER_VARIABLE.test(text)) problems.push(`${label} "${text}" holds WiX binder variable syntax ("!(loc.", "!(wix.", "!(bind.")`);
-    if (o.wixl && text.includes('$(')) problems.push(`${label} "${text}" holds "$(", which wixl 0.101 cannot escape`);
+    if (holdsBinderVariable(text)) problems.push(`${label} "${text}" holds WiX binder variable syntax ("!(loc.", "!(wix.", "!(bind.")`);
+    if (o.wixl && wixlCannotEscape(text)) problems.push(`${label} "${text}" holds "$(", which wixl 0.101 cannot escape`);
   }
   const fileNames: Array<[string, string | undefined]> = [
     [o.installDirName === undefined ? 'productName (the default installDirName)' : 'installDirName', o.installDirName ?? o.productName],
@@ -185,8 +185,8 @@ function checkOptions(o: BuildWixSourcesOptions, codepage: number): string[] {
     ['shortcut.folderName', o.shortcut ? (o.shortcut.folderName ?? o.productName) : undefined],
   ];
   for (const [label, text] of fileNames) {
-    if (text !== undefined && (/[<>:"/\\|?*]/.test(text) || /[. ]$/.test(text))) {
-      problems.push(`${label} "${text}" names a file or folder, so it cannot hold < > : " / \\ | ? * or end in a dot or space`);
+    if (text !== undefined && (forbiddenNameChars(text).length > 0 || endsInDotOrSpace(text))) {
+      problems.push(`${label} "${text}" names a file or folder, so it cannot hold < > : " / \\ | ? * or control characters, or end in a dot or space`);
     }
   }
   if (!/^\d{1,3}\.\d{1,3}\.\d{1,5}$/.test(o.version)) {
@@ -243,7 +243,7 @@ export function productTemplateData(
     upgradeCode,
     productCode: code,
     language: options.language ?? 1033,
-    codepage: options.codepage ?? 1252,
+    codepage: options.codepage ?? DEFAULT_CODEPAGE,
     installerVersion: installerVersion(options.arch, scope),
     installScope: scope,
     programFilesFolder: programFilesFolder(options.arch),
@@ -321,7 +321,7 @@ export function productTemplateData(
  * Throws StageError listing every problem found.
  */
 export async function buildWixSources(options: BuildWixSourcesOptions): Promise<WixSources> {
-  const codepage = options.codepage ?? 1252;
+  const codepage = options.codepage ?? DEFAULT_CODEPAGE;
   const warnings = checkOptions(options, codepage);
   checkPayloadNames(options.payload, { codepage, wixl: options.wixl === true });
   const inject: Record<string, WixElement[]> = {};
