@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SUPPORTED_TARGETS } from '../util/arch.js';
 import { LDFLAGS_FIELDS, templateProblem } from './template.js';
 import { parseSemver } from '../version/semver.js';
+import { DEFAULT_CODEPAGE } from '../msi/wix/codepage.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 import { GUID_PATTERN } from '../msi/wix/guid.js';
 
@@ -102,7 +103,7 @@ const msi = z
     exclude: z.array(z.string()).default([]).describe('Globs removed from files.'),
     template: z.string().optional().describe('Your own product template (see wix-templates/README.md).'),
     language: z.number().int().positive().default(1033),
-    codepage: z.number().int().positive().default(1252),
+    codepage: z.number().int().positive().default(DEFAULT_CODEPAGE),
     shortcut: z
       .strictObject({
         target: z.string().describe('Installed file the Start-menu shortcut opens, e.g. hello.exe.'),

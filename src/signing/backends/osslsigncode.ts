@@ -15,6 +15,7 @@ import {
 import type { ToolRunner } from '../../tools/runner.js';
 import { StageError, UsageError } from '../../util/errors.js';
 import { forgetTemp, tempSibling } from '../../util/fs.js';
+import { versionAtLeast } from '../../util/versions.js';
 import type { SigningCredential } from '../credentials.js';
 import { PermanentSigningError } from '../failover.js';
 import { isCompoundFile, MAX_IN_PROCESS_MSI_BYTES, readMsiSignature } from '../msiSignature.js';
@@ -111,11 +112,9 @@ async function readSignature(runner: ToolRunner, file: string, signal: AbortSign
 
 export async function checkOsslsigncodeForMsix(runner: ToolRunner): Promise<void> {
   const version = await osslsigncodeVersion(runner);
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  const [needMajor, needMinor] = MIN_OSSLSIGNCODE_FOR_MSIX;
-  if (major < needMajor || (major === needMajor && minor < needMinor)) {
+  if (!versionAtLeast(version.split('.').map(Number), MIN_OSSLSIGNCODE_FOR_MSIX)) {
     throw new StageError(
-      `osslsigncode ${version} cannot sign MSIX/APPX packages: that needs ${needMajor}.${needMinor} or newer. ` +
+      `osslsigncode ${version} cannot sign MSIX/APPX packages: that needs ${MIN_OSSLSIGNCODE_FOR_MSIX.join('.')} or newer. ` +
         'Install a newer one: apt-get install -t bookworm-backports osslsigncode (Debian bookworm), or build it from https://github.com/mtrojnar/osslsigncode.',
     );
   }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { componentGuid, syntheticComponentGuid } from '../../src/msi/wix/guid.js';
-import { findFileComponent, harvestTree, listComponents } from '../../src/msi/wix/harvest.js';
-import { componentId, directoryId, fileId, normaliseRelativePath, normalisedPathKey, pathKey } from '../../src/msi/wix/ids.js';
-import { findNameProblems, type PayloadEntry } from '../../src/msi/wix/payload.js';
+import { componentGuid, syntheticComponentGuid } from '../../../src/msi/wix/guid.js';
+import { findFileComponent, harvestTree, listComponents } from '../../../src/msi/wix/harvest.js';
+import { componentId, directoryId, fileId, normaliseRelativePath, normalisedPathKey, pathKey } from '../../../src/msi/wix/ids.js';
+import { findNameProblems, type PayloadEntry } from '../../../src/msi/wix/payload.js';
 
 // One key of an install path (ids.ts pathKey / normalisedPathKey) behind the Ids, the component
 // GUIDs, the harvest's duplicate check and the payload's case-twin check: spellings that one of
