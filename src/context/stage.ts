@@ -28,11 +28,28 @@ interface StageBase {
    * work that only waits (the timestamp-server probe), so it is done when the stage needs it.
    */
   prepare?(ctx: ReleaseContext): void | Promise<void>;
+  /**
+   * Start loading the modules the stage will need (resedit, the WiX generator, the signing
+   * engine), called once the first builds are running, so that loading overlaps their wait
+   * instead of holding up the stage when its turn comes. Only a speed-up: nothing may depend on it.
+   */
+  preload?(ctx: ReleaseContext): void;
 }
 
 /** Runs once per target, as soon as that target's inputs are ready. */
 export interface TargetStage extends StageBase {
   scope: 'target';
+  /**
+   * Whether the stage has anything to do for `target` (default: yes). Targets with more work
+   * ahead are built first, so the longest road of the release starts first.
+   */
+  worksOn?(ctx: ReleaseContext, target: Target): boolean;
+  /**
+   * Earlier stages whose jobs (for every target) this one starts after, though it needs none of
+   * their files: CPU work that is not on the release's critical path (a zip) yields to work
+   * that is (the MSIs that still have to be signed), and then runs while those wait on a server.
+   */
+  after?: readonly string[];
   run(ctx: ReleaseContext, target: Target, signal: AbortSignal): Promise<void>;
 }
 

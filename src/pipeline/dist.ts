@@ -1,10 +1,12 @@
-import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { inDist } from '../artifacts/files.js';
 import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from '../artifacts/names.js';
 import type { ReleaseState } from '../artifacts/state.js';
 import { statePath } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
+import { forgetTemp, trackTemp } from '../util/fs.js';
 
 // dist/ is winship's: it holds one release (or one part of one), its state and nothing else we
 // did not make. These are the only functions that delete anything in it.
@@ -27,13 +29,56 @@ export async function checkDistIsOurs(distDir: string, clean: boolean): Promise<
   return entries !== undefined;
 }
 
-/** Make dist/ (emptied first with --clean) and mark it as ours. */
-export async function claimDist(distDir: string, clean: boolean): Promise<void> {
-  if ((await checkDistIsOurs(distDir, clean)) && clean) await rm(distDir, { recursive: true, force: true });
+/**
+ * Make dist/ (emptied first with --clean) and mark it as ours. Returns when the old contents are
+ * deleted: they are moved aside at once (a rename) and deleted while the release is built.
+ */
+export async function claimDist(distDir: string, clean: boolean): Promise<Deletion> {
+  let deletion: Deletion = { done: Promise.resolve() };
+  if ((await checkDistIsOurs(distDir, clean)) && clean) deletion = await setAside(distDir, join(dirname(distDir), `.${basename(distDir)}`));
   await mkdir(distDir, { recursive: true });
+  // What a run killed before it could delete it left behind (see retirePreviousRelease).
+  for (const name of await readdir(distDir)) if (name.startsWith(RETIRED_PREFIX)) await rm(join(distDir, name), { recursive: true, force: true });
   if (!(await stat(join(distDir, DIST_MARKER)).catch(() => undefined))) {
     await writeFile(join(distDir, DIST_MARKER), 'This folder is written by winship (release build). --clean deletes it.\n');
   }
+  return deletion;
+}
+
+const RETIRED_PREFIX = '.retired-';
+
+/** Files being deleted in the background; `done` settles when they are gone. */
+export interface Deletion {
+  done: Promise<void>;
+}
+
+/**
+ * Move `path` to a hidden sibling of `near` and delete it there in the background: the name is
+ * free at once, and deleting megabytes does not hold up the run. Removed on exit if the run ends
+ * first. A move that fails (another file system) deletes in place instead.
+ */
+async function setAside(path: string, near: string): Promise<Deletion> {
+  const aside = `${near}.winship-old-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    await rm(path, { recursive: true, force: true });
+    return { done: Promise.resolve() };
+  }
+  return deleteInBackground(aside);
+}
+
+/** Track `path` for removal on exit now; delete it in the background when asked. */
+function deleteLater(path: string): () => Deletion {
+  trackTemp(path);
+  return () => deleteInBackground(path);
+}
+
+function deleteInBackground(path: string): Deletion {
+  trackTemp(path);
+  const done = rm(path, { recursive: true, force: true }).finally(() => forgetTemp(path));
+  done.catch(() => undefined);
+  return { done };
 }
 
 /**
@@ -42,13 +87,18 @@ export async function claimDist(distDir: string, clean: boolean): Promise<void> 
  * keep their paths from one version to the next: an old checksums file or artifacts.json would
  * describe files this run replaces, and a failed run would leave them lying.
  */
-export async function retirePreviousRelease(distDir: string, previous: ReleaseState | undefined, projectName: string): Promise<void> {
+export async function retirePreviousRelease(distDir: string, previous: ReleaseState | undefined, projectName: string): Promise<Deletion> {
   const files = (previous?.artifacts ?? []).map((a) => inDist(distDir, a.path));
-  await Promise.all(files.map((f) => rm(f, { force: true })));
+  // Moved into one folder at once (renames), deleted from there in the background.
+  const aside = join(distDir, `${RETIRED_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(aside);
+  const deletion = deleteLater(aside);
+  await Promise.all(files.map((f, i) => rename(f, join(aside, String(i))).catch(() => rm(f, { force: true }))));
   // Folders the previous release made (hello_windows_amd64/) go when they are left empty.
   for (const folder of new Set(files.map(dirname))) if (folder !== distDir) await rmdir(folder).catch(() => undefined);
   await retireManifests(distDir, projectName);
   await rm(statePath(distDir), { force: true });
+  return deletion();
 }
 
 /**

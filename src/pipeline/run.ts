@@ -262,25 +262,37 @@ async function execute(ctx: ReleaseContext, selection: Selection, o: ExecuteOpti
     o.timings.push({ stage: stage.id, title: stage.title, ms: 0, skipped: reason });
     progress.skipped(stage, reason);
   }
-  // Refuse what can be refused, and start what only waits, before anything is built.
-  for (const stage of selection.run) await stage.prepare?.(ctx);
+  // A dry run prepares one stage after the other, first: its listing comes out in order.
+  const preparation = prepareStages(ctx, selection.run, dry, (stage, err) => progress.failed(stage, err));
+  if (dry) await preparation.all;
 
   const writes = selection.run.some((s) => !s.gate);
   let opened: Promise<void> | undefined;
-  /** The first job that writes makes dist/ ready: a run whose checks fail leaves it as it was. */
+  /** What the previous release left, being deleted in the background (awaited before the run ends). */
+  const deletions: Promise<void>[] = [];
+  /**
+   * The first job that writes makes dist/ ready: a run whose checks or preparations fail leaves
+   * it as it was (nothing is built before every stage has said it can do its part).
+   */
   const openDist = () =>
     (opened ??= (async () => {
-      await claimDist(ctx.distDir, o.clean);
-      if (o.fresh) await retirePreviousRelease(ctx.distDir, o.prior, ctx.config.project.name);
+      await preparation.ready();
+      deletions.push((await claimDist(ctx.distDir, o.clean)).done);
+      if (o.fresh) deletions.push((await retirePreviousRelease(ctx.distDir, o.prior, ctx.config.project.name)).done);
       else {
         for (const old of ctx.artifacts.ofKind('checksums')) ctx.artifacts.remove(old.path);
         await retireManifests(ctx.distDir, ctx.config.project.name);
       }
       recorder.save();
       ctx.artifacts.onChange(() => recorder.save());
+      // The first builds have started their processes by the time this fires: loading the modules
+      // later stages need now overlaps their wait, instead of happening when those stages start.
+      setTimeout(() => {
+        for (const stage of selection.run) stage.preload?.(ctx);
+      }, 10).unref();
     })());
 
-  const jobs = planJobs(selection.run, ctx.targets);
+  const jobs = planJobs(selection.run, dry ? ctx.targets : longestRoadFirst(ctx, selection.run));
   const left = new Map<Stage, number>();
   for (const j of jobs) left.set(j.stage, (left.get(j.stage) ?? 0) + 1);
   const startedAt = new Map<Stage, number>();
@@ -292,6 +304,7 @@ async function execute(ctx: ReleaseContext, selection: Selection, o: ExecuteOpti
     const timing: JobTiming = { stage: job.stage.id, ...(job.target ? { target: job.target } : {}), startMs: Math.round(started - runStarted), ms: 0 };
     o.jobs.push(timing);
     try {
+      await preparation.of(job.stage);
       if (!dry && writes && !job.stage.gate) await openDist();
       if (selection.refresh.has(job.stage) && job.target && isUpToDate(ctx, job.stage, job.target)) {
         timing.upToDate = true;
@@ -306,7 +319,7 @@ async function execute(ctx: ReleaseContext, selection: Selection, o: ExecuteOpti
 
   try {
     await runJobs(jobs, {
-      signal: ctx.signal,
+      signal: preparation.signal,
       sequential: dry,
       run: runJob,
       onStart: (job) => {
@@ -330,6 +343,9 @@ async function execute(ctx: ReleaseContext, selection: Selection, o: ExecuteOpti
         if (!dry && !stage.gate) recorder.markCompleted(stage.id);
       },
     });
+  } catch (err) {
+    // Jobs stopped because a stage's preparation failed: that failure is the one to report.
+    throw err instanceof CancelledError ? (preparation.failure() ?? err) : err;
   } finally {
     // Stages that failed, or were stopped before all their jobs ran, show how long they ran.
     for (const [s, at] of startedAt) {
@@ -339,9 +355,58 @@ async function execute(ctx: ReleaseContext, selection: Selection, o: ExecuteOpti
     await progress.close();
     if (opened) {
       await opened.catch(() => undefined);
+      await Promise.all(deletions.map((d) => d.catch(() => undefined)));
       await recorder.flush();
     }
   }
+}
+
+/**
+ * Every stage's prepare step, started together as the run starts, alongside the checks: it
+ * refuses what can be refused without building (the MSI backend, a missing password) and
+ * starts what only waits (the timestamp-server probe). Nothing writes before all are done; a
+ * failed one stops the whole run at once.
+ */
+function prepareStages(ctx: ReleaseContext, stages: readonly Stage[], sequential: boolean, onFailure: (stage: Stage, error: unknown) => void) {
+  const stop = new AbortController();
+  let failure: unknown;
+  let previous: Promise<unknown> = Promise.resolve();
+  const steps = new Map(
+    stages.map((stage) => {
+      const step = (sequential ? previous : Promise.resolve()).then(() => stage.prepare?.(ctx));
+      previous = step.catch(() => undefined);
+      step.catch((err: unknown) => {
+        if (failure !== undefined) return;
+        failure = err;
+        onFailure(stage, err);
+        stop.abort(err);
+      });
+      return [stage, step] as const;
+    }),
+  );
+  // A job waiting on a failed preparation was stopped by it: the failure itself is reported once.
+  const stopped = () => {
+    throw new CancelledError();
+  };
+  const all = Promise.all(steps.values());
+  all.catch(() => undefined);
+  return {
+    all,
+    ready: () => all.then(() => undefined, stopped),
+    of: (stage: Stage) => steps.get(stage)?.then(() => undefined, stopped),
+    signal: AbortSignal.any([ctx.signal, stop.signal]),
+    failure: () => failure,
+  };
+}
+
+/**
+ * The run's targets, those with more stages to work on first (a target with an MSI to build and
+ * sign after its exe before one with only a zip): when the CPU is short, the builds whose road
+ * ahead is longest start first. Ties keep their order.
+ */
+function longestRoadFirst(ctx: ReleaseContext, stages: readonly Stage[]): Target[] {
+  const work = (t: Target) => stages.filter((s) => s.scope === 'target' && (s.worksOn?.(ctx, t) ?? true)).length;
+  return [...ctx.targets].sort((a, b) => work(b) - work(a));
 }
 
 /** A stage run again for what changed: is what it made for `target` still current? */

@@ -37,9 +37,11 @@ export function planJobs(stages: readonly Stage[], targets: readonly Target[]): 
   const jobs: Job[] = [];
   for (const stage of stages) {
     const earlier = jobs.filter((j) => mustWait(stage, j.stage));
+    const yieldsTo = stage.scope === 'target' ? jobs.filter((j) => stage.after?.includes(j.stage.id) && !earlier.includes(j)) : [];
     const mine: Job[] = stage.scope === 'target' ? targets.map((target) => ({ stage, target, deps: [] })) : [{ stage, deps: [] }];
     for (const job of mine) {
       job.deps = earlier.filter((d) => d.target === undefined || job.target === undefined || d.target === job.target);
+      job.deps.push(...yieldsTo);
     }
     jobs.push(...mine);
   }

@@ -1,6 +1,6 @@
 import { StageError } from '../util/errors.js';
-import { credentialFrom, devCredential } from './credentials.js';
-import { BACKEND_CREDENTIALS, signFiles, type SignedFileRecord, type SigningBackend, type SigningCredential } from './engine.js';
+import { BACKEND_CREDENTIALS, credentialFrom, devCredential, type SigningBackend, type SigningCredential } from './credentials.js';
+import type { SignedFileRecord } from './engine.js';
 import { displayServer } from './failover.js';
 import { ServerLimiter } from './limiter.js';
 import { selectTimestampServers } from '../tsa/probe.js';
@@ -80,12 +80,15 @@ async function probeServers(env: SigningEnv, urls: string[], timeoutMs: number, 
 }
 
 /** Sign and verify `files` in place with `plan` (the stages and `release sign` both end here). */
-export function signWithPlan(
+export async function signWithPlan(
   env: SigningEnv,
   plan: SigningPlan,
   files: readonly string[],
   opts: { signal?: AbortSignal; onSigned?: (record: SignedFileRecord) => void | Promise<void> } = {},
 ): Promise<SignedFileRecord[]> {
+  // The engine (and the verification code on pkijs) loads when the first file is signed: making
+  // the plan (the probe) does not need it.
+  const { signFiles } = await import('./engine.js');
   return signFiles({
     runner: env.runner,
     files,

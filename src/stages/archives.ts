@@ -3,6 +3,7 @@ import { archiveName } from '../artifacts/names.js';
 import { byArch, packedFile } from '../artifacts/registry.js';
 import type { ReleaseContext } from '../context/context.js';
 import { collectProjectFiles } from '../context/projectFiles.js';
+import { preload } from '../context/preload.js';
 import type { TargetStage } from '../context/stage.js';
 import { archOf } from '../util/arch.js';
 import { StageError } from '../util/errors.js';
@@ -25,6 +26,9 @@ export const archives: TargetStage = {
   modifies: [],
   skip: (ctx) => (ctx.config.archives.disabled ? 'archives.disabled is set' : false),
   prepare: async (ctx) => void (await extraFiles(ctx)),
+  preload: () => preload(import('archiver')),
+  // A zip is only needed by the checksums: it is written while the MSIs are being signed.
+  after: ['msi'],
   async run(ctx, target, signal) {
     const arch = archOf(target);
     const extra = await extraFiles(ctx);
@@ -39,7 +43,9 @@ export const archives: TargetStage = {
     if (ctx.runner.dryRun) {
       ctx.logger.info(`# write ${path} (${all.map((e) => e.name).sort().join(', ')})`);
     } else {
-      await ctx.cpu.run(() => produceAtomic(path, (temp) => writeDeterministicZip(temp, all, ctx.release.date, signal)), signal);
+      // Low priority: a zip only has to be done by the checksums, so it yields the CPU to the MSIs
+      // still to be built and signed, and is written while they wait on the timestamp server.
+      await ctx.cpu.run(() => produceAtomic(path, (temp) => writeDeterministicZip(temp, all, ctx.release.date, signal)), signal, -1);
     }
     await ctx.record({
       kind: 'archive',

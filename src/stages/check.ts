@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { StageError, UsageError } from '../util/errors.js';
+import { CancelledError, StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
+import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
 import type { ReleaseStage } from '../context/stage.js';
 import { checkGoVersion, goModVendorTo, goModVerify, goPackageName, goVersion, mainPackageArg } from '../tools/go.js';
@@ -18,25 +19,24 @@ export const check: ReleaseStage = {
   modifies: [],
   skip: (ctx) => (ctx.config.builds.every((b) => ctx.targetsOf(b).length === 0) ? 'no targets selected' : false),
   async run(ctx, signal) {
-    const version = await goVersion(ctx.runner, ctx.projectDir);
+    // The queries run side by side (each go start costs tens of ms); what they found is judged in
+    // order, so the first problem reported is the first one in release.yaml.
+    const [version, packages] = await Promise.all([goVersion(ctx.runner, ctx.projectDir), Promise.all(ctx.config.builds.map((build) => mainPackageOf(ctx, build)))]);
     checkGoVersion(version);
     ctx.toolVersions.go = version;
-
     for (const [i, build] of ctx.config.builds.entries()) {
-      const dir = ctx.project(mainPackageArg(build.main)); // the folder go is given: "cmd\app" works on Linux too
       const where = `builds[${i}].main`;
-      const info = await stat(dir).catch(() => undefined);
-      if (!info?.isDirectory()) {
+      const found = packages[i]!;
+      if (found.missing) {
         throw new UsageError(`${where}: ${mainPackageArg(build.main)} is not a directory under ${ctx.projectDir}; point it at the folder holding your main package`);
       }
-      let name: string;
-      try {
-        name = await goPackageName(ctx.runner, ctx.projectDir, build.main, build.env);
-      } catch (err) {
-        throw new StageError(`${where}: go cannot load the package at ${mainPackageArg(build.main)}: ${(err as StageError).details ?? (err as Error).message}`);
+      if (found.error !== undefined) {
+        if (found.error instanceof CancelledError) throw found.error; // stopped, not a problem with the package
+        const err = found.error as StageError;
+        throw new StageError(`${where}: go cannot load the package at ${mainPackageArg(build.main)}: ${err.details ?? err.message}`);
       }
-      if (name !== 'main') {
-        throw new UsageError(`${where}: ${mainPackageArg(build.main)} is package "${name}", not a main package; point it at the folder with "package main"`);
+      if (found.name !== 'main') {
+        throw new UsageError(`${where}: ${mainPackageArg(build.main)} is package "${found.name}", not a main package; point it at the folder with "package main"`);
       }
     }
 
@@ -46,6 +46,17 @@ export const check: ReleaseStage = {
     if (await exists(join(moduleDir, 'vendor'))) await checkVendorDrift(ctx, moduleDir, signal);
   },
 };
+
+/** The package name at a build's main folder, or why there is none. */
+async function mainPackageOf(ctx: ReleaseContext, build: BuildConfig): Promise<{ missing?: true; name?: string; error?: unknown }> {
+  const dir = ctx.project(mainPackageArg(build.main)); // the folder go is given: "cmd\app" works on Linux too
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) return { missing: true };
+  try {
+    return { name: await goPackageName(ctx.runner, ctx.projectDir, build.main, build.env) };
+  } catch (error) {
+    return { error };
+  }
+}
 
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;

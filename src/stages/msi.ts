@@ -3,16 +3,15 @@ import { byArch, packedFile } from '../artifacts/registry.js';
 import type { ReleaseContext } from '../context/context.js';
 import { StageError, UsageError } from '../util/errors.js';
 import { BACKENDS, chooseBackend, type MsiBackend } from '../msi/backends.js';
-import { pinMsiTimestamps } from '../msi/pinTimestamps.js';
 import { msiName } from '../artifacts/names.js';
 import { archOf, windowsArchOf, type GoArch } from '../util/arch.js';
 import { collectProjectFiles, type ProjectFile } from '../context/projectFiles.js';
+import { preload } from '../context/preload.js';
 import type { TargetStage } from '../context/stage.js';
 import { onPath } from '../tools/path.js';
 import { forgetTemp, produceAtomic, sha256, sha256File, trackTemp } from '../util/fs.js';
 import { normaliseGuid, upgradeCodeFromName, upgradeCodeFromNameWarning, uuidV5 } from '../msi/wix/guid.js';
 import type { PayloadEntry } from '../msi/wix/payload.js';
-import { buildWixSources } from '../msi/wix/sources.js';
 import { toMsiProductVersion } from '../msi/wix/version.js';
 
 type MsiConfig = NonNullable<ReleaseContext['config']['msi']>;
@@ -97,6 +96,8 @@ export const msi: TargetStage = {
   produces: ['msi'],
   modifies: [],
   skip: (ctx) => (!ctx.config.msi ? 'no msi: section in release.yaml' : ctx.config.msi.disabled ? 'msi.disabled is set' : false),
+  worksOn: (ctx, target) => msiArches(ctx, ctx.config.msi!).includes(archOf(target)),
+  preload: () => preload(import('../msi/wix/sources.js'), import('../msi/pinTimestamps.js')),
   // The backend, the version mapping and the payload globs are checked before anything compiles.
   prepare: async (ctx) => void (await msiSetup(ctx)),
   async run(ctx, target, signal) {
@@ -118,6 +119,8 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
   const manufacturer = cfg.manufacturer ?? ctx.config.project.vendor;
   if (!manufacturer) throw new UsageError('msi: set project.vendor or msi.manufacturer: an MSI must name its manufacturer');
   const workDir = ctx.dist('.work', `msi_${wixArch}`);
+  // The WiX generation (and fast-xml-parser) is loaded when a package is made, not at start-up.
+  const { buildWixSources } = await import('../msi/wix/sources.js');
   const sources = await buildWixSources({
     productName,
     manufacturer,
@@ -146,7 +149,8 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
   const name = msiName(ctx, arch);
   const output = ctx.dist(name);
   const files = Object.keys(sources.files).sort();
-  const packageCode = await derivePackageCode(ctx, sources.productCode, sources.files, payload, `${backend.id} ${job.toolVersion ?? ''}`);
+  const known = new Map(binaries.map((b) => [ctx.fileOf(b), b.sha256]));
+  const packageCode = await derivePackageCode(ctx, sources.productCode, sources.files, payload, `${backend.id} ${job.toolVersion ?? ''}`, known);
   const build = (out: string) =>
     backend.build(ctx.runner, {
       workDir,
@@ -198,6 +202,7 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
  * mtimes into the cabinet; both become the release date (see msi/pinTimestamps.ts).
  */
 async function pinTimes(ctx: ReleaseContext, msiPath: string, files: number, wixArch: string): Promise<void> {
+  const { pinMsiTimestamps } = await import('../msi/pinTimestamps.js');
   const pinned = await pinMsiTimestamps(msiPath, ctx.release.date);
   if (pinned.summaryProperties === 0 || pinned.cabinetFiles !== files) {
     ctx.warn(
@@ -211,8 +216,9 @@ async function pinTimes(ctx: ReleaseContext, msiPath: string, files: number, wix
  * The PackageCode must differ for every different .msi and be stable for the same inputs:
  * derive it from the ProductCode and a digest of the sources, the payload bytes and the backend.
  */
-async function derivePackageCode(ctx: ReleaseContext, productCode: string, sources: Record<string, string>, payload: PayloadEntry[], backend: string): Promise<string> {
+async function derivePackageCode(ctx: ReleaseContext, productCode: string, sources: Record<string, string>, payload: PayloadEntry[], backend: string, known: ReadonlyMap<string, string>): Promise<string> {
   const parts = [backend, ...Object.entries(sources).sort().map(([n, t]) => `${n}\n${t}`)];
-  for (const p of payload) parts.push(`${p.relativePath}=${ctx.runner.dryRun ? '' : await sha256File(p.sourcePath)}`);
+  // Release files come with their recorded digest; only project files (README…) are hashed here.
+  for (const p of payload) parts.push(`${p.relativePath}=${ctx.runner.dryRun ? '' : (known.get(p.sourcePath) ?? (await sha256File(p.sourcePath)))}`);
   return uuidV5(productCode, sha256(parts.join('\n')));
 }

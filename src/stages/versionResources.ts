@@ -4,8 +4,9 @@ import { byArch, byBuild } from '../artifacts/registry.js';
 import { archOf } from '../util/arch.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
-import { embedResources, InvalidIconError, type VersionResourceInfo } from '../pe/resources.js';
+import type { VersionResourceInfo } from '../pe/resources.js';
 import { runBounded } from '../util/parallel.js';
+import { preload } from '../context/preload.js';
 import type { TargetStage } from '../context/stage.js';
 import { produceAtomic } from '../util/fs.js';
 import { toWindowsFileVersion } from '../version/semver.js';
@@ -35,6 +36,7 @@ export const versionResources: TargetStage = {
   produces: [],
   modifies: ['binary'],
   skip: (ctx) => (ctx.config.builds.every((b) => b.resources.disabled) ? 'resources disabled for every build' : false),
+  preload: () => preload(import('../pe/resources.js')),
   async run(ctx, target, signal) {
     const builds = ctx.config.builds.map((build, index) => ({ build, index })).filter(({ build }) => !build.resources.disabled);
     for (const { build, index } of builds) {
@@ -45,6 +47,7 @@ export const versionResources: TargetStage = {
         for (const bin of binaries) ctx.logger.info(`# embed VERSIONINFO ${info.fileVersion.join('.')}, manifest (${info.executionLevel})${icon ? ', icon' : ''} into ${ctx.fileOf(bin)}`);
         continue;
       }
+      const { embedResources, InvalidIconError } = await import('../pe/resources.js'); // resedit: loaded when used
       await runBounded(binaries, binaries.length, signal, async ({ signature, ...bin }) => {
         // Rewriting a signed exe would leave a signature that no longer matches it.
         if (signature) throw new StageError(`${bin.path} is already signed: embedding resources now would break its signature; rebuild it (release build) instead`);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 
-// Process trees we started and that still run. Kept apart from runner.ts (which loads execa) so
+// Process trees we started and that still run. Kept apart from runner.ts so
 // the CLI's signal handlers can stop children without loading anything heavy.
 
 const liveGroups = new Set<number>();

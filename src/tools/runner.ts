@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { CancelledError, MissingToolError, StageError } from '../util/errors.js';
 import { DETACH_CHILDREN, killGroup, trackGroup, untrackGroup } from './processes.js';
 import { formatCommand, redact } from './redact.js';
@@ -135,20 +135,7 @@ export class ToolRunner {
 
     const started = performance.now();
     const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const child = execa(spec.tool.command, spec.args, {
-      cwd: spec.cwd,
-      // undefined removes an inherited variable from the child's environment.
-      env: { ...Object.fromEntries([...this.scrubbed].map((n) => [n, undefined])), ...spec.env },
-      extendEnv: true,
-      detached: DETACH_CHILDREN,
-      windowsHide: true,
-      cleanup: false,
-      reject: false,
-      input: spec.input,
-      stripFinalNewline: false,
-      maxBuffer: 512 * 1024 * 1024,
-      encoding: 'utf8',
-    });
+    const child = startChild(spec, this.scrubbed);
     const pid = child.pid;
     if (pid !== undefined) trackGroup(pid);
     let timedOut = false;
@@ -163,14 +150,15 @@ export class ToolRunner {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await child;
+      const result = await child.done;
       const durationMs = performance.now() - started;
-      const raw = { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+      const raw = { stdout: result.stdout, stderr: result.stderr };
       const stdout = this.redact(raw.stdout, spec.secrets);
       const stderr = this.redact(raw.stderr, spec.secrets);
       if (cancelled) throw new CancelledError(`${spec.tool.name} was stopped: run cancelled`);
-      if ((result as { code?: string }).code === 'ENOENT') {
-        throw new MissingToolError(spec.tool.name, spec.tool.install);
+      if (result.spawnError?.code === 'ENOENT') throw new MissingToolError(spec.tool.name, spec.tool.install);
+      if (result.spawnError) {
+        throw new ToolFailedError(`${spec.tool.name}${spec.subject ? ` (${spec.subject})` : ''} could not be started (${result.spawnError.code ?? result.spawnError.message}): ${line}`, line, undefined, stdout, stderr, false, raw);
       }
       if (timedOut) {
         throw new ToolFailedError(
@@ -183,13 +171,16 @@ export class ToolRunner {
           raw,
         );
       }
+      if (result.overflow) {
+        throw new ToolFailedError(`${spec.tool.name}${spec.subject ? ` (${spec.subject})` : ''} wrote more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB of output and was stopped: ${line}`, line, undefined, stdout, stderr, false, raw);
+      }
       const exitCode = result.exitCode ?? -1;
-      if ((result.failed || exitCode !== 0) && !(result.exitCode !== undefined && spec.okExitCodes?.includes(result.exitCode))) {
+      if (exitCode !== 0 && !(result.exitCode !== null && spec.okExitCodes?.includes(result.exitCode))) {
         const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${exitCode}`;
         throw new ToolFailedError(
           `${spec.tool.name}${spec.subject ? ` (${spec.subject})` : ''} ${how}: ${line}`,
           line,
-          result.exitCode,
+          result.exitCode ?? undefined,
           stdout,
           stderr,
           false,
@@ -203,4 +194,67 @@ export class ToolRunner {
       if (pid !== undefined) untrackGroup(pid);
     }
   }
+}
+
+/** Most output kept per stream; a tool that writes more is stopped (a sane tool writes KiBs). */
+const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+
+interface ChildOutcome {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The program could not be started (ENOENT: not installed). */
+  spawnError?: NodeJS.ErrnoException;
+  /** It wrote more than MAX_OUTPUT_BYTES on one stream. */
+  overflow: boolean;
+}
+
+/**
+ * Start the program (no shell: argv goes to it as given) and collect what it writes. Node's own
+ * child_process, not execa: this module is loaded by every command, and execa took ~50 ms of a
+ * release's start-up for the little of it we used.
+ */
+function startChild(spec: RunSpec, scrubbed: ReadonlySet<string>): { pid: number | undefined; done: Promise<ChildOutcome> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+  for (const name of scrubbed) delete env[name];
+  const child = spawn(spec.tool.command, [...spec.args], {
+    cwd: spec.cwd,
+    env,
+    detached: DETACH_CHILDREN,
+    windowsHide: true,
+    stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  const done = new Promise<ChildOutcome>((resolve) => {
+    const chunks: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
+    const sizes = { stdout: 0, stderr: 0 };
+    let overflow = false;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      sizes[stream] += chunk.length;
+      if (sizes[stream] > MAX_OUTPUT_BYTES) {
+        if (!overflow && child.pid !== undefined) killGroup(child.pid);
+        overflow = true;
+        return;
+      }
+      chunks[stream].push(chunk);
+    };
+    child.stdout!.on('data', collect('stdout'));
+    child.stderr!.on('data', collect('stderr'));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      spawnError ??= err;
+      // A program that never started emits no 'close'.
+      if (child.pid === undefined) resolve({ exitCode: null, signal: null, stdout: '', stderr: '', spawnError, overflow });
+    });
+    child.on('close', (exitCode, signal) => {
+      const text = (parts: Buffer[]) => Buffer.concat(parts).toString('utf8');
+      resolve({ exitCode, signal, stdout: text(chunks.stdout), stderr: text(chunks.stderr), ...(spawnError ? { spawnError } : {}), overflow });
+    });
+    if (spec.input !== undefined) {
+      // A tool that exits without reading its input closes the pipe: not our failure.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(spec.input);
+    }
+  });
+  return { pid: child.pid, done };
 }

@@ -12,14 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { urlToHttpOptions } from 'node:url';
 import { proxyFor } from './proxy.js';
 import { CancelledError } from '../util/errors.js';
-import {
-  buildTimeStampReq,
-  classifyTimeStampReply,
-  formatDistinguishedName,
-  nonceToBigInt,
-  type TsaFailure,
-  type TsaTransportFailure,
-} from './rfc3161.js';
+import { encodeTimeStampReq, nonceToBigInt } from './request.js';
+import type { TsaFailure, TsaTransportFailure } from './rfc3161.js';
 
 /** A timestamp reply is a few KiB; anything this large is not one. */
 const MAX_REPLY_BYTES = 1024 * 1024;
@@ -243,7 +237,11 @@ export interface ProbeResult {
 export async function probeTimestampServer(url: string, options: ProbeOptions): Promise<ProbeResult> {
   const imprint = new Uint8Array(randomBytes(32));
   const nonce = nonceToBigInt(randomBytes(8));
-  const reqDer = buildTimeStampReq({ imprint, nonce, certReq: true });
+  const reqDer = encodeTimeStampReq({ imprint, nonce, certReq: true });
+  // The request goes out now; pkijs (~100 ms to load), to check the reply, loads while the
+  // server answers.
+  const checker = import('./rfc3161.js');
+  checker.catch(() => undefined);
 
   let reply: TimestampHttpReply;
   try {
@@ -255,6 +253,7 @@ export async function probeTimestampServer(url: string, options: ProbeOptions): 
     throw err;
   }
 
+  const { classifyTimeStampReply, formatDistinguishedName } = await checker;
   const verdict = await classifyTimeStampReply({
     request: { imprint, nonce },
     httpStatus: reply.httpStatus,

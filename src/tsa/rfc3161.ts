@@ -10,6 +10,9 @@ import { createHash, webcrypto } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { encodeTimeStampReq, nonceToBigInt } from './request.js';
+
+export { nonceToBigInt, type TimeStampRequestInput } from './request.js';
 
 // ---------------------------------------------------------------------------------------------
 // Crypto engine: the one place pkijs is told which WebCrypto to use.
@@ -104,17 +107,6 @@ export class TsaFormatError extends Error {
   override name = 'TsaFormatError';
 }
 
-export interface TimeStampRequestInput {
-  /** SHA-256 digest of the data to time-stamp (32 bytes). */
-  imprint: Uint8Array;
-  /** Random nonce; a Uint8Array is read as an unsigned big-endian number. */
-  nonce: bigint | Uint8Array;
-  /** Ask the TSA to include its certificate in the token (RFC 3161 §2.4.1). */
-  certReq: boolean;
-  /** Requested TSA policy OID (reqPolicy). */
-  policy?: string;
-}
-
 /** A parsed TimeStampReq: what a TSA (or a test server) sees. */
 export interface ParsedTimeStampReq {
   imprintAlgorithm: string;
@@ -190,28 +182,8 @@ export const DEFAULT_SKEW_TOLERANCE_MS = 5 * 60_000;
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-/** DER of a TimeStampReq (RFC 3161 §2.4.1) for a SHA-256 imprint. */
-export function buildTimeStampReq(input: TimeStampRequestInput): Uint8Array {
-  if (input.imprint.byteLength !== 32) {
-    throw new RangeError(`a SHA-256 imprint is 32 bytes, got ${input.imprint.byteLength}`);
-  }
-  const req = new pkijs.TimeStampReq({
-    version: 1,
-    messageImprint: new pkijs.MessageImprint({
-      // NULL parameters, as openssl and Windows write them for SHA-2 digests.
-      hashAlgorithm: new pkijs.AlgorithmIdentifier({
-        algorithmId: OID.sha256,
-        algorithmParams: new asn1js.Null(),
-      }),
-      hashedMessage: new asn1js.OctetString({ valueHex: copyBytes(input.imprint) }),
-    }),
-    nonce: asn1js.Integer.fromBigInt(nonceToBigInt(input.nonce)),
-  });
-  if (input.policy !== undefined) req.reqPolicy = input.policy;
-  // certReq is BOOLEAN DEFAULT FALSE: DER forbids encoding the default, so only set it when true.
-  if (input.certReq) req.certReq = true;
-  return new Uint8Array(req.toSchema().toBER());
-}
+/** DER of a TimeStampReq (RFC 3161 §2.4.1) for a SHA-256 imprint: written without pkijs (request.ts). */
+export const buildTimeStampReq = encodeTimeStampReq;
 
 /** Parse a TimeStampReq (used by test servers and diagnostics). */
 export function parseTimeStampReq(der: Uint8Array): ParsedTimeStampReq {
@@ -509,15 +481,6 @@ function escapeDnValue(value: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** A Uint8Array nonce is unsigned big-endian; a bigint must be non-negative. */
-export function nonceToBigInt(nonce: bigint | Uint8Array): bigint {
-  if (typeof nonce === 'bigint') {
-    if (nonce < 0n) throw new RangeError('nonce must not be negative');
-    return nonce;
-  }
-  return nonce.byteLength === 0 ? 0n : BigInt(`0x${Buffer.from(nonce).toString('hex')}`);
-}
 
 export function hexBigInt(value: bigint): string {
   return value < 0n ? `-0x${(-value).toString(16).toUpperCase()}` : `0x${value.toString(16).toUpperCase()}`;

@@ -99,6 +99,22 @@ describe('ToolRunner', () => {
     expect((err as Error).message).toBe('nope was not found on PATH. Install it with: apt-get install nope');
   });
 
+  it('feeds input on stdin, keeps output byte for byte, and reads exit codes and signals', async () => {
+    const r = runner();
+    const text = 'päss\nword\n'.repeat(20_000); // more than a pipe buffer
+    expect((await r.run({ tool: sh, args: ['-c', 'cat'], input: text })).raw.stdout).toBe(text);
+    // Without input the child's stdin is empty, not a pipe left open: a tool that reads it ends.
+    expect((await r.run({ tool: sh, args: ['-c', 'cat; echo done'] })).stdout).toBe('done\n');
+    expect((await r.run({ tool: sh, args: ['-c', 'echo out; echo err >&2; exit 3'], okExitCodes: [0, 3] })).exitCode).toBe(3);
+    const failed = await r.run({ tool: sh, args: ['-c', 'echo why >&2; exit 4'], subject: 'x' }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ToolFailedError);
+    expect((failed as ToolFailedError).message).toBe("sh (x) exited with code 4: sh -c 'echo why >&2; exit 4'");
+    expect((failed as ToolFailedError).toolExitCode).toBe(4);
+    expect((failed as ToolFailedError).stderr).toBe('why\n');
+    const killed = await r.run({ tool: sh, args: ['-c', 'kill -TERM $$'] }).catch((e: unknown) => e);
+    expect((killed as Error).message).toContain('sh was killed by SIGTERM');
+  });
+
   it('in dry-run prints instead of running, but still runs read-only queries', async () => {
     const lines: string[] = [];
     const r = runner({ dryRun: true, onCommand: (l) => lines.push(l) });

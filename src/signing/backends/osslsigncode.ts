@@ -49,6 +49,11 @@ export function osslsigncodeBackend(options: BackendOptions, credential: Osslsig
       }
     },
     async check(file, signal, deadlineMs) {
+      // Our own reading of the timestamp token runs while osslsigncode verifies: both read the
+      // same finished file, and neither waits for the other.
+      const stampsOf = async () => checkSignatureTimestamps(await readSignature(runner, file, signal, backstop(deadlineMs)), { now: new Date() });
+      const reading = stampsOf();
+      reading.catch(() => undefined);
       const { report } = await osslsigncodeVerify(
         runner,
         {
@@ -59,7 +64,6 @@ export function osslsigncodeBackend(options: BackendOptions, credential: Osslsig
         },
         { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(file) },
       );
-      const stampsOf = async () => checkSignatureTimestamps(await readSignature(runner, file, signal, backstop(deadlineMs)), { now: new Date() });
       try {
         failOnReport(report);
       } catch (err) {
@@ -67,14 +71,14 @@ export function osslsigncodeBackend(options: BackendOptions, credential: Osslsig
         // years off makes a good signature "expired" or "not yet valid": that is the server's
         // fault, and another server can do better.
         if (!(err instanceof PermanentSigningError)) throw err;
-        const skew = (await stampsOf().catch(() => [])).at(-1)?.clockSkewMs;
+        const skew = (await reading.catch(() => [])).at(-1)?.clockSkewMs;
         if (skew === undefined) throw err;
         throw new Error(
           `the time-stamp server's clock is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'ahead' : 'behind'}, so the certificate was judged at the wrong time (${err.message})`,
         );
       }
 
-      const stamps = await stampsOf();
+      const stamps = await reading;
       const bad = stamps.flatMap((s) => s.problems.map((p) => (stamps.length > 1 ? `signature ${s.index}: ${p}` : p)));
       if (bad.length > 0) throw new Error(bad.join('; '));
       const ours = stamps.at(-1);

@@ -28,7 +28,7 @@ export function kindsToSign(ctx: ReleaseContext, kinds: readonly Signable[]): Si
  */
 export function signingPlan(ctx: ReleaseContext): Promise<SigningPlan> {
   return ctx.once('signing-plan', async () => {
-    const { makeSigningPlan } = await import('../../signing/plan.js'); // pkijs and the rest: only when signing
+    const { makeSigningPlan } = await import('../../signing/plan.js');
     return makeSigningPlan(ctx, signConfig(ctx)!);
   });
 }

@@ -1,4 +1,5 @@
 import { byArch } from '../../artifacts/registry.js';
+import { preload } from '../../context/preload.js';
 import type { TargetStage } from '../../context/stage.js';
 import { archOf } from '../../util/arch.js';
 import { signArtifacts, signingSkipReason, startSigning } from './artifacts.js';
@@ -13,6 +14,7 @@ export const signBinaries: TargetStage = {
   modifies: ['binary'],
   skip: (ctx) => signingSkipReason(ctx, ['binary']),
   prepare: startSigning,
+  preload: () => preload(import('../../signing/engine.js')),
   run: (ctx, target, signal) =>
     signArtifacts(
       ctx,
