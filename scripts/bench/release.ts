@@ -71,7 +71,9 @@ async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'winship-bench-release-'));
   try {
     const pki = await createTestPki(path.join(work, 'pki'));
-    const fleet = await startTsaFleet(pki, [{ kind: 'healthy', name: 'tsa' }], { extraLatencyMs: LATENCY_MS });
+    // Replies are signed concurrently, as public TSAs serve concurrent clients (the test fleet's
+    // default answers one at a time, which would charge a parallel signer for a queue no real server has).
+    const fleet = await startTsaFleet(pki, [{ kind: 'healthy', name: 'tsa' }], { extraLatencyMs: LATENCY_MS, concurrentReplies: true });
     const project = path.join(work, 'hello');
     await cp(path.join(repo, 'examples', 'hello'), project, { recursive: true, filter: (p) => path.basename(p) !== 'dist' });
     const config = (await import('node:fs/promises').then((fs) => fs.readFile(path.join(project, 'release.yaml'), 'utf8')))

@@ -173,7 +173,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
   const digest = configDigest(config);
   if (!fresh && prior.state) {
     checkContinuation(prior.state, where, digest, git?.commit, opts.version);
-    release = releaseInfoFromFacts(prior.state.release, where);
+    if (!git) warn(`${projectDir} is not a git work tree, so nothing checks that it is commit ${prior.state.release.shortCommit} the release in dist/ was built from`);
+    // Files this run packs from the project (README, msi.files) come from this checkout: if it has
+    // changes, so may the release.
+    release = { ...releaseInfoFromFacts(prior.state.release, where), dirty: prior.state.release.dirty || (git?.dirty ?? false) };
   } else {
     release = releaseInfoFromGit(git, projectDir, opts.env, opts.version, config.version);
   }

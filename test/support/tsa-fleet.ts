@@ -85,6 +85,11 @@ export interface TsaFleetOptions {
   extraLatencyMs?: number;
   /** Where per-server files go; default a new folder under pki.dir, removed by stop(). */
   workDir?: string;
+  /**
+   * Sign concurrent requests at the same time, as public TSAs do (each reply gets its own serial
+   * file), instead of one after another (the default, which tests of pacing rely on).
+   */
+  concurrentReplies?: boolean;
 }
 
 export interface TsaRequestRecord {
@@ -188,7 +193,7 @@ async function startServer(
     return new RunningServer(name, spec.kind, `http://127.0.0.1:${port}/`, async () => {});
   }
 
-  const signer = await makeSigner(pki, spec.kind, dir);
+  const signer = await makeSigner(pki, spec.kind, dir, options.concurrentReplies ?? false);
   const latencyMs = (spec.extraLatencyMs ?? options.extraLatencyMs ?? 0) + (spec.kind === 'slow' ? (spec.delayMs ?? 1500) : 0);
   const sockets = new Set<Socket>();
 
@@ -301,7 +306,7 @@ export interface TsaSigner {
 }
 
 /** The signer a kind needs: none for kinds that never sign. */
-async function makeSigner(pki: TestPki, kind: TsaKind, dir: string): Promise<TsaSigner> {
+async function makeSigner(pki: TestPki, kind: TsaKind, dir: string, concurrent: boolean): Promise<TsaSigner> {
   switch (kind) {
     case 'no-eku':
       return createPkijsTsaSigner(pki.tsaWithoutEku);
@@ -312,7 +317,7 @@ async function makeSigner(pki: TestPki, kind: TsaKind, dir: string): Promise<Tsa
     case 'wrong-content-type':
     case 'wrong-nonce':
     case 'wrong-imprint':
-      return createOpensslTsaSigner(pki.tsa, dir);
+      return createOpensslTsaSigner(pki.tsa, dir, concurrent);
     default:
       return { reply: () => Promise.reject(new Error(`${kind} servers do not sign`)) };
   }
@@ -322,17 +327,15 @@ async function makeSigner(pki: TestPki, kind: TsaKind, dir: string): Promise<Tsa
  * `openssl ts -reply` signing with `tsa` (which must have the critical timeStamping EKU, or
  * openssl refuses). Writes tsa.cnf and the serial file into `dir` (created if missing).
  */
-export async function createOpensslTsaSigner(tsa: TestCertificate, dir: string): Promise<TsaSigner> {
+export async function createOpensslTsaSigner(tsa: TestCertificate, dir: string, concurrent = false): Promise<TsaSigner> {
   await mkdir(dir, { recursive: true });
   const config = path.join(dir, 'tsa.cnf');
   await writeFile(path.join(dir, 'serial'), '01\n');
-  await writeFile(
-    config,
-    [
+  const lines = (serial: string) => [
       '[tsa]',
       'default_tsa = test_tsa',
       '[test_tsa]',
-      `serial = ${path.join(dir, 'serial')}`,
+      `serial = ${serial}`,
       'crypto_device = builtin',
       `signer_cert = ${tsa.certPath}`,
       `signer_key = ${tsa.keyPath}`,
@@ -348,32 +351,39 @@ export async function createOpensslTsaSigner(tsa: TestCertificate, dir: string):
       // signingCertificateV2 with SHA-256, as current commercial TSAs send.
       'ess_cert_id_alg = sha256',
       '',
-    ].join('\n'),
-  );
+    ].join('\n');
+  await writeFile(config, lines(path.join(dir, 'serial')));
 
-  // openssl reads, increments and rewrites the serial file: one reply at a time per server.
+  // openssl reads, increments and rewrites the serial file: one reply at a time per server,
+  // unless each reply gets a serial file (and a config naming it) of its own.
   let queue: Promise<unknown> = Promise.resolve();
   let counter = 0;
   const replyNow = async (query: Uint8Array): Promise<Uint8Array> => {
     const id = counter++;
     const queryFile = path.join(dir, `query-${id}.tsq`);
     const replyFile = path.join(dir, `reply-${id}.tsr`);
+    const ownConfig = path.join(dir, `tsa-${id}.cnf`);
+    const ownSerial = path.join(dir, `serial-${id}`);
+    if (concurrent) {
+      await writeFile(ownSerial, `${(id + 1).toString(16).padStart(2, '0')}\n`);
+      await writeFile(ownConfig, lines(ownSerial));
+    }
     await writeFile(queryFile, query);
     try {
       const result = await execa(
         'openssl',
-        ['ts', '-reply', '-config', config, '-queryfile', queryFile, '-out', replyFile],
+        ['ts', '-reply', '-config', concurrent ? ownConfig : config, '-queryfile', queryFile, '-out', replyFile],
         { reject: false, stdin: 'ignore' },
       );
       if (result.exitCode !== 0) throw new Error(`openssl ts -reply failed: ${result.stderr}`);
       return new Uint8Array(await readFile(replyFile));
     } finally {
-      await rm(queryFile, { force: true });
-      await rm(replyFile, { force: true });
+      for (const f of [queryFile, replyFile, ownConfig, ownSerial]) await rm(f, { force: true });
     }
   };
   return {
     reply(query) {
+      if (concurrent) return replyNow(query);
       const next = queue.then(() => replyNow(query));
       queue = next.catch(() => undefined);
       return next;
