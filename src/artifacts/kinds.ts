@@ -118,8 +118,3 @@ export function canonicalArtifact(a: Artifact): Artifact {
 
 /** Listing order: by kind in release order, then architecture, then path. */
 export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'checksums'];
-
-/** Kinds Authenticode can sign (sign.artifacts also names msix, which no stage makes yet). */
-export function isSigned(a: Artifact): boolean {
-  return 'signature' in a && a.signature !== undefined;
-}

@@ -120,6 +120,9 @@ export function parseState(text: string, where: string, toolVersion: string): Re
   for (const a of parsed.data.artifacts) {
     if (seen.has(a.path)) throw new ReleaseStateError(`${where} lists ${a.path} twice (damaged or edited by hand); ${REBUILD}`);
     seen.add(a.path);
+    if ('goarch' in a && !parsed.data.targets.includes(`windows/${a.goarch}`)) {
+      throw new ReleaseStateError(`${where} lists ${a.path} (windows/${a.goarch}), but its targets are ${parsed.data.targets.join(', ') || 'none'} (damaged or edited by hand); ${REBUILD}`);
+    }
   }
   return parsed.data;
 }
@@ -130,6 +133,16 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 /** The state of `distDir`, checked (see parseState and verifyStateFiles); undefined when there is none. */
 export async function readState(distDir: string, toolVersion: string): Promise<ReleaseState | undefined> {
+  const state = await readStateShape(distDir, toolVersion);
+  if (state) await verifyStateFiles(state, distDir);
+  return state;
+}
+
+/**
+ * The state of `distDir` with its shape and version checked but its files not yet hashed (a
+ * caller checks what is cheap first, then calls verifyStateFiles); undefined when there is none.
+ */
+export async function readStateShape(distDir: string, toolVersion: string): Promise<ReleaseState | undefined> {
   const file = statePath(distDir);
   let text: string;
   try {
@@ -138,9 +151,7 @@ export async function readState(distDir: string, toolVersion: string): Promise<R
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ReleaseStateError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const state = parseState(text, file, toolVersion);
-  await verifyStateFiles(state, distDir);
-  return state;
+  return parseState(text, file, toolVersion);
 }
 
 /**

@@ -58,7 +58,7 @@ version of your product together (MajorUpgrade): generate it once, commit it, ne
   merge: {
     summary: 'join the partial dists of a --split build into one release (checksums, manifests)',
     usage: async () => (await import('./commands/merge.js')).mergeHelp,
-    options: { output: { type: 'string', short: 'o' }, config: { type: 'string' }, json: { type: 'boolean' }, clean: { type: 'boolean' } },
+    options: { output: { type: 'string', short: 'o' }, targets: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, clean: { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/merge.js')).mergeCommand(values, positionals, io),
   },
   tsa: {

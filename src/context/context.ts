@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileFacts, inDist } from '../artifacts/files.js';
 import type { Artifact } from '../artifacts/kinds.js';
+import type { ReleaseFacts } from '../artifacts/state.js';
 import { ArtifactRegistry } from '../artifacts/registry.js';
 import type { BuildConfig, Config } from '../config/schema.js';
 import type { ToolRunner } from '../tools/runner.js';
@@ -23,6 +24,20 @@ export interface ReleaseInfo {
   date: Date;
   tag?: string;
   dirty: boolean;
+}
+
+/** The facts as the state records them. */
+export function factsOf(info: ReleaseInfo): ReleaseFacts {
+  return {
+    version: info.version,
+    snapshot: info.snapshot,
+    versionSource: info.versionSource,
+    commit: info.commit,
+    shortCommit: info.shortCommit,
+    date: info.date.toISOString(),
+    tag: info.tag ?? null,
+    dirty: info.dirty,
+  };
 }
 
 export interface RunOptions {

@@ -21,6 +21,13 @@ interface StageBase {
   modifies: readonly ArtifactKind[];
   /** A check that writes nothing: every later stage waits for it, so a bad release stops early. */
   gate?: true;
+  /** Makes the release's files from the sources (the build): a run with it starts a new release. */
+  startsRelease?: true;
+  /**
+   * Packs files of the project checkout (README, msi.files, an icon), not only release files: a
+   * run that continues a release with it from a checkout with changes marks the release dirty.
+   */
+  readsProject?: true;
   /** A reason to skip this run (shown to the user), or false. */
   skip?(ctx: ReleaseContext): string | false;
   /**

@@ -4,7 +4,6 @@ import { basename, dirname, join } from 'node:path';
 import { inDist } from '../artifacts/files.js';
 import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from '../artifacts/names.js';
 import type { ReleaseState } from '../artifacts/state.js';
-import { statePath } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
 
@@ -97,16 +96,18 @@ export async function retirePreviousRelease(distDir: string, previous: ReleaseSt
   // Folders the previous release made (hello_windows_amd64/) go when they are left empty.
   for (const folder of new Set(files.map(dirname))) if (folder !== distDir) await rmdir(folder).catch(() => undefined);
   await retireManifests(distDir, projectName);
-  await rm(statePath(distDir), { force: true });
   return deletion();
 }
 
 /**
- * Drop the manifests (artifacts.json, metadata.json, the checksums file): a run that changes
- * files writes them again last, and until then none may describe what is being replaced.
+ * Drop the manifests (artifacts.json, metadata.json) and, unless told otherwise, the checksums
+ * file: a run that changes files writes them again last, and until then none may describe what
+ * is being replaced. Checksums files of any version of the project go: one in dist/ would be
+ * from an earlier release that wrote the same binaries' paths.
  */
-export async function retireManifests(distDir: string, projectName: string): Promise<void> {
+export async function retireManifests(distDir: string, projectName: string, what: { checksums: boolean } = { checksums: true }): Promise<void> {
   const names = await readdir(distDir).catch(() => [] as string[]);
-  const stale = names.filter((n) => n === ARTIFACTS_JSON || n === METADATA_JSON || (n.startsWith(`${projectName}_`) && n.endsWith('_checksums.txt')));
+  const isChecksums = (n: string) => n.startsWith(`${projectName}_`) && n.endsWith('_checksums.txt');
+  const stale = names.filter((n) => n === ARTIFACTS_JSON || n === METADATA_JSON || (what.checksums && isChecksums(n)));
   await Promise.all(stale.map((n) => rm(join(distDir, n), { force: true })));
 }

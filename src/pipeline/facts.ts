@@ -51,20 +51,6 @@ export function releaseInfoFromGit(
   };
 }
 
-/** The facts as the state records them. */
-export function factsOf(info: ReleaseInfo): ReleaseFacts {
-  return {
-    version: info.version,
-    snapshot: info.snapshot,
-    versionSource: info.versionSource,
-    commit: info.commit,
-    shortCommit: info.shortCommit,
-    date: info.date.toISOString(),
-    tag: info.tag ?? null,
-    dirty: info.dirty,
-  };
-}
-
 /** The facts a continued run works with: the state's, never re-read from git. */
 export function releaseInfoFromFacts(facts: ReleaseFacts, where: string): ReleaseInfo {
   const semver = parseSemver(facts.version);

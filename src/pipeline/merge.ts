@@ -2,12 +2,13 @@ import { copyFile, mkdir, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileFacts, inDist } from '../artifacts/files.js';
 import type { Artifact } from '../artifacts/kinds.js';
-import { readState, statePath, writeState, type ReleaseState } from '../artifacts/state.js';
-import { SUPPORTED_TARGETS } from '../util/arch.js';
+import { readState, readStateShape, statePath, writeState, type ReleaseState } from '../artifacts/state.js';
+import { SUPPORTED_TARGETS, type Target } from '../util/arch.js';
 import { StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
 import { TOOL_VERSION } from '../util/toolVersion.js';
 import { checkDistIsOurs, claimDist, retirePreviousRelease } from './dist.js';
+import { lockDist } from './lock.js';
 
 // `release merge`: the parts of a --split release (one per CI machine) become one dist/. The
 // parts must be one release (same version, commit, date and config), hold different targets and
@@ -90,12 +91,45 @@ function within(outer: string, inner: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+export interface MergeChecks {
+  clean: boolean;
+  warn: (m: string) => void;
+  /** Digest of the release.yaml of this checkout: the parts must have been built with it. */
+  configDigest: string;
+  configPath: string;
+  /** HEAD of this checkout, when it is a git work tree: the parts must be of that commit. */
+  headCommit?: string;
+  /** The targets the merged release must hold: every one release.yaml builds, or --targets. */
+  targets: readonly Target[];
+  /** Whether `targets` came from --targets (for the message). */
+  targetsGiven: boolean;
+}
+
+/** The merged parts are the release this checkout builds, whole: refused before anything is copied. */
+function checkMerged(merged: ReleaseState, dirs: readonly string[], o: MergeChecks): void {
+  const parts = dirs.join(', ');
+  if (merged.configDigest !== o.configDigest) {
+    throw new UsageError(`the parts (${parts}) were built with another release.yaml than ${o.configPath}: merge them from the checkout they were built from`);
+  }
+  if (o.headCommit !== undefined && merged.release.commit !== 'none' && merged.release.commit !== o.headCommit) {
+    throw new UsageError(`the parts (${parts}) were built from commit ${merged.release.commit}, but HEAD is ${o.headCommit}: check out ${merged.release.shortCommit} to merge them`);
+  }
+  const missing = o.targets.filter((t) => !merged.targets.includes(t));
+  const extra = merged.targets.filter((t) => !o.targets.includes(t));
+  if (missing.length || extra.length) {
+    const expected = o.targetsGiven ? `--targets names ${o.targets.join(', ')}` : `${o.configPath} builds ${o.targets.join(', ')}`;
+    throw new UsageError(
+      `the parts hold ${merged.targets.join(', ')}, but ${expected}: ${missing.length ? `${missing.join(', ')} missing (a part that did not arrive?)` : `${extra.join(', ')} not wanted`}; merge every part, or name the targets to merge with --targets`,
+    );
+  }
+}
+
 /**
- * Read the parts (each state checked, every file hashed), join them, and copy their files into
- * `outDir` (each verified against its recorded digest) with the merged state. The remaining
- * stages then run from that state.
+ * Read the parts (each state checked, every file hashed), join them, check the result is the
+ * release this checkout builds, and copy their files into `outDir` (each verified against its
+ * recorded digest) with the merged state. The remaining stages then run from that state.
  */
-export async function mergeParts(dirs: readonly string[], outDir: string, o: { clean: boolean; warn: (m: string) => void }): Promise<ReleaseState> {
+export async function mergeParts(dirs: readonly string[], outDir: string, o: MergeChecks): Promise<ReleaseState> {
   const out = resolve(outDir);
   const parts: ReleasePart[] = [];
   for (const dir of dirs) {
@@ -110,15 +144,30 @@ export async function mergeParts(dirs: readonly string[], outDir: string, o: { c
     parts.push({ dir, state });
   }
   const merged = mergeStates(parts, o.warn);
+  checkMerged(merged, dirs, o);
 
   await checkDistIsOurs(out, o.clean);
-  const previous = o.clean ? undefined : await readState(out, TOOL_VERSION).catch(() => undefined);
-  await claimDist(out, o.clean);
-  await retirePreviousRelease(out, previous, merged.project);
-  for (const p of parts) {
-    for (const a of p.state.artifacts) await copyVerified(inDist(resolve(p.dir), a.path), inDist(out, a.path), a);
+  const previous = o.clean ? undefined : await readStateShape(out, TOOL_VERSION).catch(() => undefined);
+  const cleared = await claimDist(out, o.clean);
+  const unlock = await lockDist(out);
+  try {
+    // The merged state first, listing nothing (so no moment lists a file not there yet), then
+    // the files, each part's recorded as it lands; the stages the parts completed, at the end.
+    await writeState(out, { ...merged, completed: [], artifacts: [] });
+    await (await retirePreviousRelease(out, previous, merged.project)).done;
+    const copied: Artifact[] = [];
+    for (const p of parts) {
+      for (const a of p.state.artifacts) {
+        await copyVerified(inDist(resolve(p.dir), a.path), inDist(out, a.path), a);
+        copied.push(a);
+      }
+      await writeState(out, { ...merged, completed: [], artifacts: copied });
+    }
+    await writeState(out, merged);
+  } finally {
+    await unlock();
+    await cleared.done.catch(() => undefined);
   }
-  await writeState(out, merged);
   return merged;
 }
 

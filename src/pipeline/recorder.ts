@@ -1,23 +1,12 @@
-import type { ArtifactKind } from '../artifacts/kinds.js';
 import { STATE_SCHEMA_VERSION, writeState, type ReleaseState } from '../artifacts/state.js';
-import type { ReleaseContext } from '../context/context.js';
+import type { Stage } from '../context/stage.js';
 import type { Target } from '../util/arch.js';
 import { TOOL_VERSION } from '../util/toolVersion.js';
-import { factsOf } from './facts.js';
-import type { PriorRelease } from './select.js';
-
-/** What the selection needs to know of the release in dist/. */
-export function priorRelease(state: ReleaseState, where: string): PriorRelease {
-  return {
-    where,
-    completed: state.completed,
-    kinds: new Set<ArtifactKind>(state.artifacts.map((a) => a.kind)),
-    partial: state.partial,
-  };
-}
+import { factsOf, type ReleaseContext } from '../context/context.js';
 
 export interface RecorderInit {
   configDigest: string;
+  /** The targets the release in dist/ holds (a run with --targets may work on fewer). */
   targets: readonly Target[];
   partial: boolean;
   /** Stages that ran to the end before this run (a continued release). */
@@ -29,7 +18,7 @@ export interface RecorderInit {
 /**
  * Keeps dist/.winship/state.json in step with the registry: written after every change (one
  * write at a time, the latest state wins), so an interrupted run leaves a state that describes
- * exactly the complete files in dist/.
+ * the complete files in dist/.
  */
 export class StateRecorder {
   private readonly completed: Set<string>;
@@ -59,9 +48,19 @@ export class StateRecorder {
     };
   }
 
-  /** A stage ran to the end: a later run may continue after it. */
-  markCompleted(stageId: string): void {
-    this.completed.add(stageId);
+  /**
+   * A stage ran to the end: a later run may continue after it. A stage that works per target
+   * counts only when this run covered every target of the release (--targets may narrow it).
+   */
+  markCompleted(stage: Stage): void {
+    if (stage.scope === 'target' && !this.init.targets.every((t) => this.ctx.targets.includes(t))) return;
+    this.completed.add(stage.id);
+    this.save();
+  }
+
+  /** What a stage made was retired (the checksums a run rewrites): it has to run again. */
+  forget(stageId: string): void {
+    this.completed.delete(stageId);
     this.save();
   }
 
@@ -69,6 +68,12 @@ export class StateRecorder {
   save(): void {
     this.pending = true;
     this.writing ??= this.drain();
+  }
+
+  /** Write the state now and wait for it: before deleting what it no longer lists. */
+  async write(): Promise<void> {
+    this.save();
+    await this.flush();
   }
 
   /** Wait for every write; throw if one failed. */

@@ -21,6 +21,7 @@ export const archives: TargetStage = {
   id: 'archive',
   title: 'Create archives',
   scope: 'target',
+  readsProject: true,
   consumes: ['binary'],
   produces: ['archive'],
   modifies: [],
@@ -43,9 +44,7 @@ export const archives: TargetStage = {
     if (ctx.runner.dryRun) {
       ctx.logger.info(`# write ${path} (${all.map((e) => e.name).sort().join(', ')})`);
     } else {
-      // Low priority: a zip only has to be done by the checksums, so it yields the CPU to the MSIs
-      // still to be built and signed, and is written while they wait on the timestamp server.
-      await ctx.cpu.run(() => produceAtomic(path, (temp) => writeDeterministicZip(temp, all, ctx.release.date, signal)), signal, -1);
+      await ctx.cpu.run(() => produceAtomic(path, (temp) => writeDeterministicZip(temp, all, ctx.release.date, signal)), signal);
     }
     await ctx.record({
       kind: 'archive',

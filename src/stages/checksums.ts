@@ -1,6 +1,7 @@
 import { formatSha256Sums } from '../archive/checksums.js';
 import { checksumsName } from '../artifacts/names.js';
 import type { ReleaseStage } from '../context/stage.js';
+import { StageError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 /**
@@ -16,6 +17,12 @@ export const checksums: ReleaseStage = {
   produces: ['checksums'],
   modifies: [],
   async run(ctx) {
+    // Never vouch for a package that holds old bytes of a file it packed (the run that changed
+    // the file would have remade it; this is the last line of defence).
+    const stale = ctx.artifacts.all().flatMap((a) => ctx.artifacts.staleInputs(a).map((p) => `${a.path} packed ${p.path} as it was before it changed`));
+    if (stale.length) {
+      throw new StageError(`not writing checksums over packages that hold old bytes:\n  ${stale.join('\n  ')}\nRemake them: release build --only msi,sign-packages,archive,checksum,manifest`);
+    }
     for (const old of ctx.artifacts.ofKind('checksums')) ctx.artifacts.remove(old.path);
     const files = ctx.artifacts.all();
     if (files.length === 0) return;

@@ -41,6 +41,7 @@ export const goBuild: TargetStage = {
   id: 'build',
   title: 'Build Go binaries',
   scope: 'target',
+  startsRelease: true,
   consumes: [],
   produces: ['binary'],
   modifies: [],

@@ -1,25 +1,15 @@
 import { artifactsDocument, metadataDocument } from '../artifacts/manifest.js';
 import { ARTIFACTS_JSON, METADATA_JSON } from '../artifacts/names.js';
-import type { ReleaseContext } from '../context/context.js';
+import { factsOf, type ReleaseContext } from '../context/context.js';
 import type { ReleaseStage } from '../context/stage.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { TOOL_VERSION } from '../util/toolVersion.js';
 
 /** What the manifests say about the run of `ctx`. */
 export function manifestFacts(ctx: ReleaseContext) {
-  const r = ctx.release;
   return {
     project: ctx.config.project.name,
-    release: {
-      version: r.version,
-      snapshot: r.snapshot,
-      versionSource: r.versionSource,
-      tag: r.tag ?? null,
-      commit: r.commit,
-      shortCommit: r.shortCommit,
-      date: r.date.toISOString(),
-      dirty: r.dirty,
-    },
+    release: factsOf(ctx.release),
     artifacts: ctx.artifacts.all(),
     tools: { winship: TOOL_VERSION, ...Object.fromEntries(Object.entries(ctx.toolVersions).sort(([a], [b]) => (a < b ? -1 : 1))) },
   };

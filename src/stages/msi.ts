@@ -92,6 +92,7 @@ export const msi: TargetStage = {
   id: 'msi',
   title: 'Build MSI packages',
   scope: 'target',
+  readsProject: true,
   consumes: ['binary'],
   produces: ['msi'],
   modifies: [],

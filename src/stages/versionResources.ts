@@ -32,6 +32,7 @@ export const versionResources: TargetStage = {
   id: 'resources',
   title: 'Embed version resources',
   scope: 'target',
+  readsProject: true,
   consumes: [],
   produces: [],
   modifies: ['binary'],

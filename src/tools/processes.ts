@@ -45,8 +45,11 @@ export function untrackGroup(pid: number): void {
   liveGroups.delete(pid);
 }
 
-/** Stop every process tree we started that is still running (Ctrl-C, fatal error, exit). */
+/**
+ * Stop every process tree we started that is still running (Ctrl-C, fatal error, exit). Trees
+ * stay tracked until they have exited (untrackGroup), so a second, hard pass (a second Ctrl-C,
+ * exit) still reaches one that ignored SIGTERM.
+ */
 export function killAllChildren(now = false): void {
   for (const pid of liveGroups) killGroup(pid, now);
-  liveGroups.clear();
 }

@@ -217,14 +217,23 @@ interface ChildOutcome {
  */
 function startChild(spec: RunSpec, scrubbed: ReadonlySet<string>): { pid: number | undefined; done: Promise<ChildOutcome> } {
   const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
-  for (const name of scrubbed) delete env[name];
-  const child = spawn(spec.tool.command, [...spec.args], {
-    cwd: spec.cwd,
-    env,
-    detached: DETACH_CHILDREN,
-    windowsHide: true,
-    stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
+  // Windows variable names are case-insensitive: a secret in Winship_Pfx_Password goes too.
+  const fold = (name: string) => (process.platform === 'win32' ? name.toUpperCase() : name);
+  const hidden = new Set([...scrubbed].map(fold));
+  for (const name of Object.keys(env)) if (hidden.has(fold(name))) delete env[name];
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(spec.tool.command, [...spec.args], {
+      cwd: spec.cwd,
+      env,
+      detached: DETACH_CHILDREN,
+      windowsHide: true,
+      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    // Refused before it started (Windows: EINVAL for a .cmd or .bat without a shell).
+    return { pid: undefined, done: Promise.resolve({ exitCode: null, signal: null, stdout: '', stderr: '', spawnError: err as NodeJS.ErrnoException, overflow: false }) };
+  }
   const done = new Promise<ChildOutcome>((resolve) => {
     const chunks: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
     const sizes = { stdout: 0, stderr: 0 };

@@ -38,13 +38,30 @@ export async function produceAtomic<T>(finalPath: string, produce: (tempPath: st
   const temp = tempSibling(finalPath);
   try {
     const result = await produce(temp);
-    await rename(temp, finalPath);
+    await renameOver(temp, finalPath);
     return result;
   } catch (err) {
     await rm(temp, { force: true, recursive: true }).catch(() => undefined); // keep the real error
     throw err;
   } finally {
     forgetTemp(temp);
+  }
+}
+
+/**
+ * rename(2), retried for a moment on Windows, where a virus scanner or the indexer opening the
+ * file just written makes the replace fail with EPERM, EACCES or EBUSY for a few milliseconds.
+ */
+export async function renameOver(from: string, to: string, platform: NodeJS.Platform = process.platform): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (platform !== 'win32' || attempt >= 8 || !['EPERM', 'EACCES', 'EBUSY'].includes(code ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
   }
 }
 

@@ -101,6 +101,28 @@ async function expectConsistentSignedRelease(dist: string): Promise<void> {
   expect(sums.stdout.match(/: OK$/gm)).toHaveLength(6);
 }
 
+describe('the signing password', () => {
+  it('never reaches the environment of a child process, from the first git query on', async () => {
+    const dir = await makeGitProject(fixture, join(work, 'env-spy'));
+    await writeFile(join(dir, 'release.yaml'), config());
+    await commitAll(dir, 'release', { tag: 'v1.3.0' });
+    // go and git stand-ins that note their environment, then run the real programs.
+    const bin = join(work, 'spy-bin');
+    const log = join(work, 'spy-env.txt');
+    await execa('mkdir', ['-p', bin]);
+    for (const tool of ['go', 'git']) {
+      const real = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
+      await writeFile(join(bin, tool), `#!/bin/sh\nenv >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    }
+    const r = await runRelease(['build', '--only', 'check,build', '--targets', 'windows/amd64'], { cwd: dir, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const seen = readFileSync(log, 'utf8');
+    expect(seen).toContain('GOOS=windows'); // the spies did run, for the build too
+    expect(seen).not.toContain(pki.codeSigning.pfxPassword);
+    expect(seen).not.toContain('WINSHIP_PFX_PASSWORD');
+  });
+});
+
 describe('signing a dist/ made elsewhere', () => {
   it('release build --only sign,sign-packages,checksum,manifest on a copy gives a consistent signed release', async () => {
     const built = await unsignedRelease('built');

@@ -110,7 +110,7 @@ describe('continuing a release from its state', () => {
     await writeFile(join(copy, 'release.yaml'), CONFIG.replace('files: [README.md]\nmsi', 'files: [README.md, LICENSE]\nmsi'));
     const config = await runRelease(['build', '--only', 'archive'], { cwd: copy });
     expect(config.exitCode).toBe(2);
-    expect(config.stderr).toContain('release.yaml is not the one');
+    expect(config.stderr).toContain(`${join(copy, 'release.yaml')} is not the release.yaml`);
     await execa('git', ['checkout', '-q', 'release.yaml'], { cwd: copy });
 
     const version = await runRelease(['build', '--only', 'archive', '--version', '9.9.9'], { cwd: copy });
@@ -135,6 +135,88 @@ describe('continuing a release from its state', () => {
     const clean = await runRelease(['build', '--only', 'archive', '--clean'], { cwd: copy });
     expect(clean.exitCode).toBe(2);
     expect(clean.stderr).toContain('--clean starts a new release');
+  });
+});
+
+describe('what a continued run keeps consistent', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await project('consistent');
+    const r = await runRelease(['build'], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+  const copyOf = async (name: string) => {
+    const copy = join(work, name);
+    await cp(dir, copy, { recursive: true });
+    return copy;
+  };
+  const stateOf = (d: string) => json(join(d, 'dist', '.winship', 'state.json'));
+
+  it('--only manifest changes no file: the checksums file stays, and so does its record', async () => {
+    const copy = await copyOf('only-manifest');
+    const r = await runRelease(['build', '--only', 'manifest'], { cwd: copy });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(existsSync(join(copy, 'dist', 'goapp_1.0.0_checksums.txt'))).toBe(true);
+    expect(stateOf(copy).completed).toContain('checksum');
+    expect(json(join(copy, 'dist', 'artifacts.json')).artifacts.map((a: { kind: string }) => a.kind)).toContain('checksums');
+  });
+
+  it('--targets narrows the run, not the release: the state keeps every target, and an empty list is refused', async () => {
+    const copy = await copyOf('narrow');
+    const r = await runRelease(['build', '--only', 'archive', '--targets', 'windows/amd64'], { cwd: copy });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const state = stateOf(copy);
+    expect(state.targets).toEqual(['windows/amd64', 'windows/arm64']);
+    expect(state.completed).toEqual(['build', 'resources', 'msi', 'archive', 'checksum', 'manifest']);
+    expect((await execa('sha256sum', ['-c', 'goapp_1.0.0_checksums.txt'], { cwd: join(copy, 'dist') })).exitCode).toBe(0);
+    const empty = await runRelease(['build', '--only', 'archive', '--targets', ''], { cwd: copy });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain('--targets names no target');
+  });
+
+  it('packages already stale (a run stopped after changing an exe) are remade before the checksums', async () => {
+    const copy = await copyOf('stale');
+    // What a signing run stopped half-way leaves: the exe changed and recorded, its zip and MSI not remade.
+    const exe = join(copy, 'dist', 'goapp_windows_amd64', 'goapp.exe');
+    await writeFile(exe, Buffer.concat([readFileSync(exe), Buffer.alloc(512)]));
+    const statePath = join(copy, 'dist', '.winship', 'state.json');
+    const state = json(statePath);
+    const record = state.artifacts.find((a: { path: string }) => a.path === 'goapp_windows_amd64/goapp.exe');
+    Object.assign(record, { size: readFileSync(exe).length, sha256: sha(exe) });
+    await writeFile(statePath, JSON.stringify(state));
+    const r = await runRelease(['build', '--only', 'checksum,manifest'], { cwd: copy });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Create archives: runs again');
+    const inZip = (await execa('unzip', ['-p', join(copy, 'dist', 'goapp_1.0.0_windows_amd64.zip'), 'goapp.exe'], { encoding: 'buffer' })).stdout;
+    expect(createHash('sha256').update(inZip).digest('hex')).toBe(sha(exe));
+    const msi = stateOf(copy).artifacts.find((a: { kind: string; goarch: string }) => a.kind === 'msi' && a.goarch === 'amd64');
+    expect(msi.packs).toEqual([{ path: 'goapp_windows_amd64/goapp.exe', sha256: sha(exe) }]);
+    expect((await execa('sha256sum', ['-c', 'goapp_1.0.0_checksums.txt'], { cwd: join(copy, 'dist') })).exitCode).toBe(0);
+  });
+
+  it('a continued run that packs files of a checkout with changes marks the release dirty; one that packs none does not', async () => {
+    const copy = await copyOf('dirty');
+    await writeFile(join(copy, 'untracked.txt'), 'x');
+    const sums = await runRelease(['build', '--only', 'checksum,manifest'], { cwd: copy });
+    expect(sums.exitCode, sums.stderr).toBe(0);
+    expect(json(join(copy, 'dist', 'metadata.json')).dirty).toBe(false);
+    const zips = await runRelease(['build', '--only', 'archive'], { cwd: copy });
+    expect(zips.exitCode, zips.stderr).toBe(0);
+    expect(json(join(copy, 'dist', 'metadata.json')).dirty).toBe(true);
+    expect(stateOf(copy).release.dirty).toBe(true);
+  });
+
+  it('one run at a time: a live lock is refused naming its owner, a dead one is taken over', async () => {
+    const copy = await copyOf('locked');
+    const lock = join(copy, 'dist', '.winship', 'lock');
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    const held = await runRelease(['build', '--only', 'checksum'], { cwd: copy });
+    expect(held.exitCode).toBe(2);
+    expect(held.stderr).toContain(`another winship run (pid ${process.pid} on`);
+    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 17, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    const stale = await runRelease(['build', '--only', 'checksum'], { cwd: copy });
+    expect(stale.exitCode, stale.stderr).toBe(0);
+    expect(existsSync(lock)).toBe(false);
   });
 });
 
@@ -182,6 +264,21 @@ describe('split builds merged', () => {
     const whole2 = await runRelease(['merge', join(full, 'dist'), '-o', join(work, 'whole')], { cwd: merged });
     expect(whole2.exitCode).toBe(2);
     expect(whole2.stderr).toContain('holds a whole release, not a part of one');
+    // A part that did not arrive is refused before anything is copied; --targets merges fewer on purpose.
+    const oneLeg = await runRelease(['merge', join(amd, 'dist'), '-o', join(work, 'one-leg'), '--json'], { cwd: merged });
+    expect(oneLeg.exitCode).toBe(2);
+    expect(oneLeg.stderr).toContain('the parts hold windows/amd64, but');
+    expect(oneLeg.stderr).toContain('windows/arm64 missing');
+    expect(JSON.parse(oneLeg.stdout)).toMatchObject({ ok: false, error: { exitCode: 2 } });
+    expect(existsSync(join(work, 'one-leg'))).toBe(false);
+    const amdOnly = await runRelease(['merge', join(amd, 'dist'), '-o', join(work, 'amd-only'), '--targets', 'windows/amd64'], { cwd: merged });
+    expect(amdOnly.exitCode, amdOnly.stderr).toBe(0);
+    // From a checkout whose release.yaml is not the parts': refused before anything is copied.
+    await writeFile(join(merged, 'release.yaml'), CONFIG.replace('files: [README.md]\nmsi', 'files: [README.md, LICENSE]\nmsi'));
+    const otherConfig = await runRelease(['merge', join(amd, 'dist'), '-o', join(work, 'other-config'), '--targets', 'windows/amd64'], { cwd: merged });
+    expect(otherConfig.exitCode).toBe(2);
+    expect(otherConfig.stderr).toContain('were built with another release.yaml than');
+    expect(existsSync(join(work, 'other-config'))).toBe(false);
     expect(await readFile(join(merged, 'dist', '.winship-dist'), 'utf8')).toContain('winship');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArtifactRegistry } from '../../src/artifacts/registry.js';
@@ -37,12 +37,23 @@ export interface TestContextOptions {
   commands?: string[];
 }
 
+// Every folder a context makes is removed when the test process ends.
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
+
 export const MINIMAL_YAML = 'project:\n  name: app\n  vendor: Test Vendor\nbuilds:\n  - binary: app\n';
 
 export function testContext(o: TestContextOptions = {}): { ctx: ReleaseContext; warnings: string[]; infos: string[] } {
   const config = parseConfig(o.yaml ?? MINIMAL_YAML);
-  const projectDir = o.projectDir ?? mkdtempSync(join(tmpdir(), 'winship-ctx-project-'));
-  const distDir = o.distDir ?? mkdtempSync(join(tmpdir(), 'winship-ctx-dist-'));
+  const projectDir = o.projectDir ?? tempDir('winship-ctx-project-');
+  const distDir = o.distDir ?? tempDir('winship-ctx-dist-');
   const options: RunOptions = { dryRun: false, concurrency: 2, ioConcurrency: 2, json: false, devCert: false, ...o.options };
   const warnings: string[] = [];
   const infos: string[] = [];

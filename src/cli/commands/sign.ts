@@ -1,6 +1,7 @@
+import { realpath } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { isDistPath } from '../../artifacts/kinds.js';
-import { statePath } from '../../artifacts/state.js';
+import { readStateShape, statePath } from '../../artifacts/state.js';
 import { findConfig, loadConfig } from '../../config/load.js';
 import type { ReleaseContext } from '../../context/context.js';
 import { runBuild, type BuildOutcome } from '../../pipeline/run.js';
@@ -8,9 +9,12 @@ import type { Selection } from '../../pipeline/select.js';
 import { checkInputs, type SignedFileRecord } from '../../signing/engine.js';
 import { makeSigningPlan, signWithPlan } from '../../signing/plan.js';
 import { signConfig, type SigningEnv } from '../../signing/settings.js';
+import { signBinaries } from '../../stages/sign/binaries.js';
+import { signPackages } from '../../stages/sign/packages.js';
 import { ToolRunner } from '../../tools/runner.js';
 import { concurrencyPolicy } from '../../util/concurrency.js';
 import { UsageError } from '../../util/errors.js';
+import { TOOL_VERSION } from '../../util/toolVersion.js';
 import type { CliIo } from '../io.js';
 import { parseConcurrency } from '../options.js';
 import { reportRun } from '../outcome.js';
@@ -34,14 +38,21 @@ export async function signCommand(values: Record<string, unknown>, files: string
   const log = json ? io.stderr : io.stdout;
   const configPath = await findConfig(values.config as string | undefined, io.cwd);
   const { distDir } = await loadConfig(configPath);
-  const absolute = files.map((f) => resolve(io.cwd, f));
-  const inDist = absolute.filter((f) => isDistPath(relative(distDir, f).split(sep).join('/')));
+  // Compared as real paths: a dist/ reached through a symlink (/var vs /private/var on macOS) is
+  // still the release's, and its files must go through the state.
+  const realDist = await realpath(distDir).catch(() => distDir);
+  const absolute = await Promise.all(files.map(async (f) => realpath(resolve(io.cwd, f)).catch(() => resolve(io.cwd, f))));
+  const distPathOf = (f: string) => relative(realDist, f).split(sep).join('/');
+  const inDist = absolute.filter((f) => isDistPath(distPathOf(f)));
   if (inDist.length && inDist.length !== absolute.length) {
     throw new UsageError(`release sign: give either files of the release in ${distDir} or files elsewhere, not both (outside it: ${absolute.filter((f) => !inDist.includes(f)).join(', ')})`);
   }
   if (absolute.length && !inDist.length) return signLooseFiles(values, absolute, io, configPath);
+  if (!(await readStateShape(distDir, TOOL_VERSION))) {
+    throw new UsageError(`release sign: ${distDir} holds no release to sign (no ${statePath(distDir)}): build it first (release build), or give files outside a release to sign just those`);
+  }
 
-  const wanted = new Set(inDist.map((f) => relative(distDir, f).split(sep).join('/')));
+  const wanted = new Set(inDist.map(distPathOf));
   let outcome: BuildOutcome | undefined;
   let thrown: unknown;
   try {
@@ -49,8 +60,8 @@ export async function signCommand(values: Record<string, unknown>, files: string
       cwd: io.cwd,
       config: configPath,
       skip: [],
-      only: ['sign', 'sign-packages'],
-      lenient: true,
+      only: [signBinaries.id, signPackages.id],
+      leaveOutMissingInputs: true,
       split: false,
       ...(wanted.size ? { files: wanted } : {}),
       dryRun: false,
@@ -74,22 +85,29 @@ export async function signCommand(values: Record<string, unknown>, files: string
 /** `release sign` with nothing to do is a mistake worth saying (a dist/ signed twice, a typo). */
 function checkSomethingToSign(ctx: ReleaseContext, selection: Selection, wanted: ReadonlySet<string>): void {
   const where = statePath(ctx.distDir);
-  const signing = selection.run.filter((s) => s.id === 'sign' || s.id === 'sign-packages');
-  if (signing.length === 0) {
-    const reasons = [...selection.leftOut].filter(([s]) => s.id === 'sign' || s.id === 'sign-packages').map(([s, r]) => `${s.id}: ${r}`);
+  const signing = [signBinaries, signPackages];
+  const kinds = signConfig(ctx)?.artifacts ?? [];
+  for (const path of wanted) {
+    const a = ctx.artifacts.get(path);
+    if (!a) throw new UsageError(`release sign: ${path} is not a file of the release recorded in ${where}`);
+    if (!(kinds as readonly string[]).includes(a.kind)) {
+      throw new UsageError(`release sign: ${path} is ${a.kind === 'archive' ? 'an' : 'a'} ${a.kind} file; release sign signs ${kinds.join(', ') || 'nothing'} files (sign.artifacts in release.yaml)`);
+    }
+  }
+  if (!selection.run.some((s) => signing.includes(s as never))) {
+    const reasons = [...selection.leftOut].filter(([s]) => signing.includes(s as never)).map(([s, r]) => `${s.id}: ${r}`);
     throw new UsageError(`release sign: nothing to sign in ${ctx.distDir}:\n  ${reasons.join('\n  ')}`);
   }
-  for (const path of wanted) {
-    if (!ctx.artifacts.get(path)) throw new UsageError(`release sign: ${path} is not a file of the release recorded in ${where}`);
-  }
-  const kinds = signConfig(ctx)?.artifacts ?? [];
-  const unsigned = ctx.artifacts
-    .all()
-    .filter((a) => (a.kind === 'binary' || a.kind === 'msi') && kinds.includes(a.kind) && !a.signature && (wanted.size === 0 || wanted.has(a.path)));
-  if (unsigned.length === 0) {
-    const signed = ctx.artifacts.all().filter((a) => 'signature' in a && a.signature);
+  const signable = [...ctx.artifacts.ofKind('binary'), ...ctx.artifacts.ofKind('msi')].filter(
+    (a) => (kinds as readonly string[]).includes(a.kind) && ctx.targets.includes(`windows/${a.goarch}`) && (wanted.size === 0 || wanted.has(a.path)),
+  );
+  const unsigned = signable.filter((a) => !a.signature);
+  // Packages that packed files changed since (a run stopped half-way) are remade even so.
+  const stale = ctx.artifacts.all().filter((a) => ctx.artifacts.staleInputs(a).length > 0);
+  if (unsigned.length === 0 && stale.length === 0) {
+    const signers = [...new Set(signable.map((a) => a.signature?.signer))].join(', ');
     throw new UsageError(
-      `release sign: nothing left to sign in ${ctx.distDir}: ${signed.length ? `${wanted.size ? 'the files given are' : `all ${signed.length} signable files are`} already signed (by ${[...new Set(signed.map((a) => ('signature' in a ? a.signature?.signer : '')))].join(', ')})` : `${where} records no ${kinds.join(' or ')} files`}`,
+      `release sign: nothing left to sign in ${ctx.distDir}: ${signable.length ? `${wanted.size ? 'the files given are' : `all ${signable.length} signable files are`} already signed (by ${signers})` : `${where} records no ${kinds.join(' or ')} files`}`,
     );
   }
 }
@@ -102,6 +120,7 @@ async function signLooseFiles(values: Record<string, unknown>, files: string[], 
   const { config, path } = await loadConfig(configPath);
   const warnings: string[] = [];
   const runner = new ToolRunner({ dryRun: false, signal: io.signal });
+  runner.scrubEnv(config.sign?.certificate.passwordEnv ?? 'WINSHIP_PFX_PASSWORD'); // before any child starts
   const warn = (m: string) => {
     const text = runner.redact(m);
     warnings.push(text);

@@ -8,11 +8,12 @@ const FULL: PriorRelease = {
   where: 'dist/.winship/state.json',
   completed: ['build', 'resources', 'msi', 'archive', 'checksum', 'manifest'],
   kinds: new Set<ArtifactKind>(['binary', 'msi', 'archive', 'checksums']),
+  stale: new Set<ArtifactKind>(),
   partial: false,
 };
 
 const select = (o: Partial<SelectionInput>) => {
-  const sel = selectStages({ stages: pipeline, only: [], skip: [], split: false, skipRule: () => false, ...o });
+  const sel = selectStages({ stages: pipeline, only: [], skip: [], split: false, distDir: '/p/dist', skipRule: () => false, ...o });
   return {
     ...sel,
     ids: sel.run.map((s) => s.id),
@@ -69,14 +70,14 @@ describe('which stages a run runs', () => {
 
   it('--only a stage whose inputs are neither in this run nor in the state is an error naming both', () => {
     expect(() => select({ only: ['archive'] })).toThrow(
-      '--only archive: archive works on binary files: no stage of this run makes them, and dist/ has no release state to continue from',
+      '--only archive: archive works on binary files: no stage of this run makes them, and /p/dist has no release state to continue from',
     );
     expect(() => select({ only: ['sign-packages'], prior: { ...FULL, kinds: new Set<ArtifactKind>(['binary']) } })).toThrow(
       '--only sign-packages: sign-packages works on msi files: no stage of this run makes them, and dist/.winship/state.json lists none',
     );
     // A command asking for stages (release sign) leaves one out instead.
     const binariesOnly: PriorRelease = { ...FULL, completed: ['build', 'resources', 'archive'], kinds: new Set<ArtifactKind>(['binary', 'archive']) };
-    const lenient = select({ only: ['sign', 'sign-packages'], lenient: true, prior: binariesOnly });
+    const lenient = select({ only: ['sign', 'sign-packages'], leaveOutMissingInputs: true, prior: binariesOnly });
     expect(lenient.ids).toContain('sign');
     expect(lenient.reason('sign-packages')).toMatch(/works on msi files/);
   });
@@ -97,6 +98,22 @@ describe('which stages a run runs', () => {
     const part = select({ only: ['sign'], prior: { ...FULL, partial: true, completed: ['build', 'resources', 'msi', 'archive'] } });
     expect(part.ids).toEqual(['sign', 'msi', 'archive']);
     expect(() => select({ only: ['checksum'], prior: { ...FULL, partial: true } })).toThrow('holds one part of a split release: join the parts with "release merge" first');
+  });
+
+  it('remakes packages already stale in dist/, whatever the run asks for', () => {
+    const interrupted: PriorRelease = { ...FULL, stale: new Set<ArtifactKind>(['archive', 'msi']) };
+    const sel = select({ only: ['checksum', 'manifest'], prior: interrupted });
+    expect(sel.ids).toEqual(['msi', 'archive', 'checksum', 'manifest']);
+    expect(sel.refreshed).toEqual(['msi', 'archive']);
+    expect(() => select({ only: ['checksum', 'manifest'], skip: ['archive'], prior: interrupted })).toThrow(
+      '--skip archive: the recorded archive files packed files that changed since, so they hold old bytes. Run without --skip archive',
+    );
+  });
+
+  it('says which kinds a run changes, so a continued run knows what to retire first', () => {
+    expect([...select({ only: ['manifest'], prior: FULL }).changes]).toEqual([]);
+    expect([...select({ only: ['checksum'], prior: FULL }).changes]).toEqual(['checksums']);
+    expect([...select({ only: ['archive'], prior: FULL }).changes].sort()).toEqual(['archive', 'checksums']);
   });
 
   it('names unknown stages', () => {
