@@ -83,6 +83,15 @@ export async function writeFileDurable(finalPath: string, data: string | Uint8Ar
       await handle.close();
     }
   });
+  // The rename is durable once the folder is (POSIX; Windows cannot open a folder this way).
+  if (process.platform !== 'win32') {
+    const folder = await open(dirname(finalPath), 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+  }
 }
 
 export async function sha256File(path: string): Promise<string> {

@@ -130,7 +130,7 @@ describe('release CLI', () => {
     const dir = await smallProject('only');
     const only = await runRelease(['build', '--only', 'archive', '--only', 'checksum'], { cwd: dir });
     expect(only.exitCode).toBe(2);
-    expect(only.stderr).toContain('--only archive: archive works on binary files: no stage of this run makes them, and dist/ has no release state to continue from');
+    expect(only.stderr).toContain(`--only archive: archive works on binary files: no stage of this run makes them, and ${join(dir, 'dist')} has no release state to continue from`);
     const skip = await runRelease(['build', '--skip', 'build', '--json'], { cwd: dir });
     expect(skip.exitCode, skip.stderr).toBe(0);
     const timings = JSON.parse(skip.stdout).timings as Array<{ stage: string; skipped?: string }>;
