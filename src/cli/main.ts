@@ -159,6 +159,11 @@ function wantsToolVersion(args: readonly string[]): boolean {
   return i >= 0 && (i === args.length - 1 || args[i + 1]!.startsWith('-'));
 }
 
+/** The options a command takes (for checking command lines written elsewhere: examples/ci/). */
+export function commandOptions(name: string): NonNullable<ParseArgsConfig['options']> | undefined {
+  return commands[name]?.options;
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
