@@ -146,10 +146,13 @@ export async function mergeParts(dirs: readonly string[], outDir: string, o: Mer
   const merged = mergeStates(parts, o.warn);
   checkMerged(merged, dirs, o);
 
-  await checkDistIsOurs(out, o.clean);
-  const previous = o.clean ? undefined : await readStateShape(out, TOOL_VERSION).catch(() => undefined);
+  // Locked before anything in it is read or moved (another run may be working there); --clean
+  // moves the old folder aside, lock and all, so the new one is locked again.
+  const existed = await checkDistIsOurs(out, o.clean);
+  let unlock = existed ? await lockDist(out) : undefined;
+  const previous = o.clean || !existed ? undefined : await readStateShape(out, TOOL_VERSION).catch(() => undefined);
   const cleared = await claimDist(out, o.clean);
-  const unlock = await lockDist(out);
+  if (!unlock || o.clean) unlock = await lockDist(out);
   try {
     // The merged state first, listing nothing (so no moment lists a file not there yet), then
     // the files, each part's recorded as it lands; the stages the parts completed, at the end.
