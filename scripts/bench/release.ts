@@ -22,7 +22,8 @@ const RUNS = arg('runs', 5);
 const LATENCY_MS = arg('latency', 200);
 const GOAL = 0.7;
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const releaseBin = path.join(repo, 'bin', 'release.js');
+// WINSHIP_BENCH_BIN: another build of winship to measure (an older commit, for before/after figures).
+const releaseBin = process.env.WINSHIP_BENCH_BIN ?? path.join(repo, 'bin', 'release.js');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
