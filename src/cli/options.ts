@@ -1,6 +1,12 @@
 import { isTarget, SUPPORTED_TARGETS, type Target } from '../util/arch.js';
 import { concurrencyPolicy, type Concurrency } from '../util/concurrency.js';
 import { UsageError } from '../util/errors.js';
+import type { CliIo } from './io.js';
+
+/** What every pipeline command passes through from the process: where it runs, prints and stops. */
+export function processOptions(io: CliIo, log: NodeJS.WriteStream) {
+  return { cwd: io.cwd, signal: io.signal, log, out: io.stdout, env: io.env, interactive: Boolean(io.stdout.isTTY) && !io.env.CI };
+}
 
 /** --concurrency N: a positive whole number; absent, the policy's defaults (src/util/concurrency.ts). */
 export function parseConcurrency(text: unknown): Concurrency {

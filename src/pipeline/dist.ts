@@ -6,6 +6,7 @@ import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from '../artifacts/names.j
 import type { ReleaseState } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
+import { lockDist } from './lock.js';
 
 // dist/ is winship's: it holds one release (or one part of one), its state and nothing else we
 // did not make. These are the only functions that delete anything in it.
@@ -45,6 +46,17 @@ export async function claimDist(distDir: string, clean: boolean): Promise<Deleti
 }
 
 const RETIRED_PREFIX = '.retired-';
+
+/**
+ * claimDist, holding the lock of the claimed folder: `held` is the lock taken before, when dist/
+ * already existed. --clean moves the old folder aside, lock and all, so the new one is locked
+ * again.
+ */
+export async function claimLocked(distDir: string, clean: boolean, held: (() => Promise<void>) | undefined): Promise<{ deletion: Deletion; unlock: () => Promise<void> }> {
+  const deletion = await claimDist(distDir, clean);
+  const unlock = held && !clean ? held : await lockDist(distDir);
+  return { deletion, unlock };
+}
 
 /** Files being deleted in the background; `done` settles when they are gone. */
 export interface Deletion {

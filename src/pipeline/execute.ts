@@ -3,8 +3,7 @@ import type { ReleaseContext } from '../context/context.js';
 import type { Stage } from '../context/stage.js';
 import { archOf, type Target } from '../util/arch.js';
 import { CancelledError } from '../util/errors.js';
-import { claimDist, retireManifests, retirePreviousRelease } from './dist.js';
-import { lockDist } from './lock.js';
+import { claimLocked, retireManifests, retirePreviousRelease } from './dist.js';
 import { STAGE_IDS } from './pipeline.js';
 import type { Progress } from './progress.js';
 import type { StateRecorder } from './recorder.js';
@@ -158,9 +157,9 @@ class DistOpening {
   private async openOnce(): Promise<void> {
     const { ctx, o } = this;
     await this.prepared();
-    this.deletions.push((await claimDist(ctx.distDir, o.clean)).done);
-    // --clean moved the old dist/ aside, lock and all: this run locks the new one.
-    if (!this.unlock || o.clean) this.unlock = await lockDist(ctx.distDir);
+    const claimed = await claimLocked(ctx.distDir, o.clean, this.unlock);
+    this.deletions.push(claimed.deletion.done);
+    this.unlock = claimed.unlock;
     if (o.fresh) {
       await o.recorder.write(); // the new release's state, listing nothing yet
       this.deletions.push((await retirePreviousRelease(ctx.distDir, o.prior, ctx.config.project.name)).done);

@@ -7,7 +7,7 @@ import { SUPPORTED_TARGETS, type Target } from '../util/arch.js';
 import { StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
 import { TOOL_VERSION } from '../util/toolVersion.js';
-import { checkDistIsOurs, claimDist, retirePreviousRelease } from './dist.js';
+import { checkDistIsOurs, claimLocked, retirePreviousRelease } from './dist.js';
 import { lockDist } from './lock.js';
 
 // `release merge`: the parts of a --split release (one per CI machine) become one dist/. The
@@ -146,13 +146,11 @@ export async function mergeParts(dirs: readonly string[], outDir: string, o: Mer
   const merged = mergeStates(parts, o.warn);
   checkMerged(merged, dirs, o);
 
-  // Locked before anything in it is read or moved (another run may be working there); --clean
-  // moves the old folder aside, lock and all, so the new one is locked again.
+  // Locked before anything in it is read or moved: another run may be working there.
   const existed = await checkDistIsOurs(out, o.clean);
-  let unlock = existed ? await lockDist(out) : undefined;
+  const held = existed ? await lockDist(out) : undefined;
   const previous = o.clean || !existed ? undefined : await readStateShape(out, TOOL_VERSION).catch(() => undefined);
-  const cleared = await claimDist(out, o.clean);
-  if (!unlock || o.clean) unlock = await lockDist(out);
+  const { deletion: cleared, unlock } = await claimLocked(out, o.clean, held);
   try {
     // The merged state first, listing nothing (so no moment lists a file not there yet), then
     // the files, each part's recorded as it lands; the stages the parts completed, at the end.

@@ -3,7 +3,7 @@ import { pipeline } from '../../pipeline/pipeline.js';
 import { runBuild, type BuildOutcome } from '../../pipeline/run.js';
 import { SUPPORTED_TARGETS } from '../../util/arch.js';
 import { UsageError } from '../../util/errors.js';
-import { parseConcurrency, parseStageList, parseTargets } from '../options.js';
+import { parseConcurrency, parseStageList, parseTargets, processOptions } from '../options.js';
 import { reportRun } from '../outcome.js';
 
 export function buildHelp(): string {
@@ -48,7 +48,6 @@ export async function buildCommand(values: Record<string, unknown>, positionals:
   let thrown: unknown;
   try {
     outcome = await runBuild({
-      cwd: io.cwd,
       config: values.config as string | undefined,
       version: values.version as string | undefined,
       targets: parseTargets(values.targets as string[] | undefined),
@@ -60,11 +59,7 @@ export async function buildCommand(values: Record<string, unknown>, positionals:
       concurrency: parseConcurrency(values.concurrency),
       devCert: values['dev-cert'] === true,
       clean: values.clean === true,
-      signal: io.signal,
-      log,
-      out: io.stdout,
-      env: io.env,
-      interactive: Boolean(io.stdout.isTTY) && !io.env.CI,
+      ...processOptions(io, log),
     });
   } catch (err) {
     thrown = err;

@@ -7,7 +7,7 @@ import { runBuild, type BuildOutcome } from '../../pipeline/run.js';
 import { ToolRunner } from '../../tools/runner.js';
 import { UsageError } from '../../util/errors.js';
 import type { CliIo } from '../io.js';
-import { parseConcurrency, parseTargets } from '../options.js';
+import { parseConcurrency, parseTargets, processOptions } from '../options.js';
 import { reportRun } from '../outcome.js';
 
 export const mergeHelp = `Usage: release merge DIR… [-o DIR] [--targets LIST] [--config release.yaml] [--clean] [--json]
@@ -57,7 +57,6 @@ export async function mergeCommand(values: Record<string, unknown>, dirs: string
     );
     log.write(`merged ${dirs.length} part${dirs.length > 1 ? 's' : ''} (${merged.targets.join(', ')}) into ${out}\n`);
     outcome = await runBuild({
-      cwd: io.cwd,
       config: configPath,
       distDir: out,
       skip: [],
@@ -68,11 +67,7 @@ export async function mergeCommand(values: Record<string, unknown>, dirs: string
       concurrency: parseConcurrency(undefined),
       devCert: false,
       clean: false,
-      signal: io.signal,
-      log,
-      out: io.stdout,
-      env: io.env,
-      interactive: Boolean(io.stdout.isTTY) && !io.env.CI,
+      ...processOptions(io, log),
     });
   } catch (err) {
     thrown = err;

@@ -11,12 +11,13 @@ import { makeSigningPlan, signWithPlan } from '../../signing/plan.js';
 import { signConfig, type SigningEnv } from '../../signing/settings.js';
 import { signBinaries } from '../../stages/sign/binaries.js';
 import { signPackages } from '../../stages/sign/packages.js';
+import { stillToSign } from '../../stages/sign/artifacts.js';
 import { ToolRunner } from '../../tools/runner.js';
 import { concurrencyPolicy } from '../../util/concurrency.js';
 import { UsageError } from '../../util/errors.js';
 import { TOOL_VERSION } from '../../util/toolVersion.js';
 import type { CliIo } from '../io.js';
-import { parseConcurrency } from '../options.js';
+import { parseConcurrency, processOptions } from '../options.js';
 import { reportRun } from '../outcome.js';
 import { redactError } from '../report.js';
 
@@ -57,7 +58,6 @@ export async function signCommand(values: Record<string, unknown>, files: string
   let thrown: unknown;
   try {
     outcome = await runBuild({
-      cwd: io.cwd,
       config: configPath,
       skip: [],
       only: [signBinaries.id, signPackages.id],
@@ -69,11 +69,7 @@ export async function signCommand(values: Record<string, unknown>, files: string
       concurrency: parseConcurrency(values.concurrency),
       devCert: values['dev-cert'] === true,
       clean: false,
-      signal: io.signal,
-      log,
-      out: io.stdout,
-      env: io.env,
-      interactive: Boolean(io.stdout.isTTY) && !io.env.CI,
+      ...processOptions(io, log),
       preflight: (ctx, selection) => checkSomethingToSign(ctx, selection, wanted),
     });
   } catch (err) {
@@ -101,7 +97,7 @@ function checkSomethingToSign(ctx: ReleaseContext, selection: Selection, wanted:
   const signable = [...ctx.artifacts.ofKind('binary'), ...ctx.artifacts.ofKind('msi')].filter(
     (a) => (kinds as readonly string[]).includes(a.kind) && ctx.targets.includes(`windows/${a.goarch}`) && (wanted.size === 0 || wanted.has(a.path)),
   );
-  const unsigned = signable.filter((a) => !a.signature);
+  const unsigned = [...stillToSign(ctx, 'binary'), ...stillToSign(ctx, 'msi')];
   // Packages that packed files changed since (a run stopped half-way) are remade even so.
   const stale = ctx.artifacts.all().filter((a) => ctx.artifacts.staleInputs(a).length > 0);
   if (unsigned.length === 0 && stale.length === 0) {

@@ -2,6 +2,7 @@ import type { ArtifactOf } from '../../artifacts/kinds.js';
 import type { ReleaseContext } from '../../context/context.js';
 import type { SignedFileRecord } from '../../signing/engine.js';
 import type { SigningPlan } from '../../signing/plan.js';
+import { targetOf, type Target } from '../../util/arch.js';
 import { signConfig } from '../../signing/settings.js';
 
 export type Signable = 'binary' | 'msi' | 'msix';
@@ -20,6 +21,19 @@ export function signingSkipReason(ctx: ReleaseContext, kinds: readonly Signable[
 export function kindsToSign(ctx: ReleaseContext, kinds: readonly Signable[]): Signable[] {
   const sign = signConfig(ctx);
   return kinds.filter((k) => sign?.artifacts.includes(k) ?? false);
+}
+
+/**
+ * The files of `kind` still to be signed: of a kind sign.artifacts lists, unsigned, among the
+ * files asked for (`release sign FILE…`), of the run's targets (or of `target`). The one rule
+ * for the signing stages and for `release sign`'s check that there is something to do.
+ */
+export function stillToSign(ctx: ReleaseContext, kind: 'binary' | 'msi', target?: Target): SignableArtifact[] {
+  if (kindsToSign(ctx, [kind]).length === 0) return [];
+  return ctx.artifacts
+    .ofKind(kind)
+    .filter((a) => !a.signature && ctx.targets.includes(targetOf(a.goarch)) && (target === undefined || targetOf(a.goarch) === target))
+    .filter((a) => ctx.options.files?.has(a.path) ?? true);
 }
 
 /**

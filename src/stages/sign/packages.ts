@@ -1,7 +1,5 @@
-import { byArch } from '../../artifacts/registry.js';
 import type { TargetStage } from '../../context/stage.js';
-import { archOf } from '../../util/arch.js';
-import { kindsToSign, signArtifacts, signingSkipReason, startSigning } from './artifacts.js';
+import { signArtifacts, signingSkipReason, startSigning, stillToSign } from './artifacts.js';
 
 /** Authenticode on the installers not signed yet, right after they are built (before checksums). */
 export const signPackages: TargetStage = {
@@ -13,8 +11,5 @@ export const signPackages: TargetStage = {
   modifies: ['msi'],
   skip: (ctx) => signingSkipReason(ctx, ['msi', 'msix']),
   prepare: startSigning,
-  run: (ctx, target, signal) => {
-    const packages = kindsToSign(ctx, ['msi']).flatMap((kind) => ctx.artifacts.ofKind(kind as 'msi', byArch(archOf(target))));
-    return signArtifacts(ctx, packages.filter((p) => !p.signature && (ctx.options.files?.has(p.path) ?? true)), signal);
-  },
+  run: (ctx, target, signal) => signArtifacts(ctx, stillToSign(ctx, 'msi', target), signal),
 };
