@@ -23,21 +23,32 @@ export async function writeDeterministicZip(outPath: string, entries: readonly Z
   const { default: archiver } = await import('archiver');
   const zip = archiver('zip', { zlib: { level: 6 }, forceLocalTime: false });
   const sorted = [...entries].sort((a, b) => compareOrdinal(a.name, b.name));
-  const written = pipeline(zip, createWriteStream(outPath));
+  const out = createWriteStream(outPath);
+  const written = pipeline(zip, out);
   // Awaited below; until then an abort must not surface as an unhandled rejection.
   written.catch(() => undefined);
-  const onAbort = () => zip.abort();
+  // An abort settles the write at once: archiver's finalize() never settles once aborted, and
+  // a promise nothing settles would end the process with exit code 13 and no message.
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      zip.abort();
+      out.destroy();
+      reject(new CancelledError());
+    };
+  });
+  aborted.catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (const entry of sorted) {
-      const data = await readFile(entry.sourcePath);
+      const data = await Promise.race([readFile(entry.sourcePath, signal ? { signal } : {}), aborted]);
       if (signal?.aborted) throw new CancelledError();
       // Buffers, not streams: archiver then writes entries strictly in append order.
       zip.append(data, { name: entry.name, date: mtime, mode: entry.mode });
     }
-    await Promise.all([zip.finalize(), written]);
+    await Promise.race([Promise.all([zip.finalize(), written]), aborted]);
   } catch (err) {
-    // archiver reports an abort as "queue closed" or "ABORTED": it is the cancellation.
+    // archiver reports an abort as "queue closed" or "ABORTED", readFile as AbortError: it is the cancellation.
     if (signal?.aborted) throw new CancelledError();
     throw err;
   } finally {

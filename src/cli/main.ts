@@ -30,6 +30,7 @@ const commands: Record<string, Command> = {
       clean: { type: 'boolean' },
       'dev-cert': { type: 'boolean' },
       split: { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
     },
     run: async (values, positionals, io) => (await import('./commands/build.js')).buildCommand(values, positionals, io),
   },
@@ -52,13 +53,13 @@ version of your product together (MajorUpgrade): generate it once, commit it, ne
   sign: {
     summary: 'sign what dist/ has unsigned (or given files), verify, and bring the release up to date',
     usage: async () => (await import('./commands/sign.js')).signHelp,
-    options: { config: { type: 'string' }, 'dev-cert': { type: 'boolean' }, concurrency: { type: 'string' }, json: { type: 'boolean' } },
+    options: { config: { type: 'string' }, 'dev-cert': { type: 'boolean' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/sign.js')).signCommand(values, positionals, io),
   },
   merge: {
     summary: 'join the partial dists of a --split build into one release (checksums, manifests)',
     usage: async () => (await import('./commands/merge.js')).mergeHelp,
-    options: { output: { type: 'string', short: 'o' }, targets: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, clean: { type: 'boolean' } },
+    options: { output: { type: 'string', short: 'o' }, targets: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, clean: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/merge.js')).mergeCommand(values, positionals, io),
   },
   tsa: {

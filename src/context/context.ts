@@ -8,6 +8,7 @@ import type { ToolRunner } from '../tools/runner.js';
 import type { Target } from '../util/arch.js';
 import type { Logger } from '../util/logger.js';
 import { Semaphore } from '../util/semaphore.js';
+import { RUN_ID } from '../util/runId.js';
 import type { VersionSource } from '../version/resolve.js';
 import type { SemVer } from '../version/semver.js';
 
@@ -117,6 +118,14 @@ export class ReleaseContext {
   /** A path inside dist/. */
   dist(...parts: string[]): string {
     return resolve(this.distDir, ...parts);
+  }
+
+  /**
+   * A folder of this run's own inside dist/.work/ (named by RUN_ID, so a later run can remove it
+   * if this one is killed, and two runs never share one). A dry run makes nothing: "dry-run".
+   */
+  work(...parts: string[]): string {
+    return resolve(this.distDir, '.work', this.runner.dryRun ? 'dry-run' : RUN_ID, ...parts);
   }
 
   /** Where a recorded file is on disk. */

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { inDist } from '../artifacts/files.js';
 import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from '../artifacts/names.js';
 import type { ReleaseState } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
-import { lockDist } from './lock.js';
+import { sweepDist } from './leftovers.js';
+import { lockDist, type LockPolicy } from './lock.js';
 
 // dist/ is winship's: it holds one release (or one part of one), its state and nothing else we
 // did not make. These are the only functions that delete anything in it.
@@ -33,28 +34,35 @@ export async function checkDistIsOurs(distDir: string, clean: boolean): Promise<
  * Make dist/ (emptied first with --clean) and mark it as ours. Returns when the old contents are
  * deleted: they are moved aside at once (a rename) and deleted while the release is built.
  */
-export async function claimDist(distDir: string, clean: boolean): Promise<Deletion> {
+export async function claimDist(distDir: string, clean: boolean, notice?: (message: string) => void): Promise<Deletion> {
   let deletion: Deletion = { done: Promise.resolve() };
   if ((await checkDistIsOurs(distDir, clean)) && clean) deletion = await setAside(distDir, join(dirname(distDir), `.${basename(distDir)}`));
   await mkdir(distDir, { recursive: true });
-  // What a run killed before it could delete it left behind (see retirePreviousRelease).
-  for (const name of await readdir(distDir)) if (name.startsWith(RETIRED_PREFIX)) await rm(join(distDir, name), { recursive: true, force: true });
+  // What runs killed before they could clean up left behind (temp files, work folders, a release
+  // being retired): only theirs, never a live run's.
+  const leftovers = await sweepDist(distDir);
+  if (leftovers.length) notice?.(`removed what an interrupted run left in ${distDir}: ${leftovers.map((p) => relative(distDir, p)).join(', ')}`);
   if (!(await stat(join(distDir, DIST_MARKER)).catch(() => undefined))) {
     await writeFile(join(distDir, DIST_MARKER), 'This folder is written by winship (release build). --clean deletes it.\n');
   }
   return deletion;
 }
 
-const RETIRED_PREFIX = '.retired-';
+const RETIRED_PREFIX = '.retired-'; // src/pipeline/leftovers.ts knows this name
 
 /**
  * claimDist, holding the lock of the claimed folder: `held` is the lock taken before, when dist/
  * already existed. --clean moves the old folder aside, lock and all, so the new one is locked
  * again.
  */
-export async function claimLocked(distDir: string, clean: boolean, held: (() => Promise<void>) | undefined): Promise<{ deletion: Deletion; unlock: () => Promise<void> }> {
-  const deletion = await claimDist(distDir, clean);
-  const unlock = held && !clean ? held : await lockDist(distDir);
+export async function claimLocked(
+  distDir: string,
+  clean: boolean,
+  held: (() => Promise<void>) | undefined,
+  policy: LockPolicy,
+): Promise<{ deletion: Deletion; unlock: () => Promise<void> }> {
+  const deletion = await claimDist(distDir, clean, policy.notice);
+  const unlock = held && !clean ? held : await lockDist(distDir, policy);
   return { deletion, unlock };
 }
 

@@ -7,6 +7,7 @@ import { claimLocked, retireManifests, retirePreviousRelease } from './dist.js';
 import { STAGE_IDS } from './pipeline.js';
 import type { Progress } from './progress.js';
 import type { StateRecorder } from './recorder.js';
+import type { LockPolicy } from './lock.js';
 import { planJobs, runJobs, type Job } from './schedule.js';
 import type { Selection } from './select.js';
 
@@ -35,6 +36,8 @@ export interface ExecuteOptions {
   clean: boolean;
   /** The release in dist/ before this run (the one a fresh run retires). */
   prior?: ReleaseState;
+  /** How to take dist/'s lock (wait or refuse). */
+  lock: LockPolicy;
   /** The lock of dist/, when the run took it before reading the state. */
   unlock?: () => Promise<void>;
   recorder: StateRecorder;
@@ -157,7 +160,7 @@ class DistOpening {
   private async openOnce(): Promise<void> {
     const { ctx, o } = this;
     await this.prepared();
-    const claimed = await claimLocked(ctx.distDir, o.clean, this.unlock);
+    const claimed = await claimLocked(ctx.distDir, o.clean, this.unlock, o.lock);
     this.deletions.push(claimed.deletion.done);
     this.unlock = claimed.unlock;
     if (o.fresh) {

@@ -8,7 +8,7 @@ import { StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
 import { TOOL_VERSION } from '../util/toolVersion.js';
 import { checkDistIsOurs, claimLocked, retirePreviousRelease } from './dist.js';
-import { lockDist } from './lock.js';
+import { lockDist, REFUSE_IF_LOCKED, type LockPolicy } from './lock.js';
 
 // `release merge`: the parts of a --split release (one per CI machine) become one dist/. The
 // parts must be one release (same version, commit, date and config), hold different targets and
@@ -93,6 +93,8 @@ function within(outer: string, inner: string): boolean {
 
 export interface MergeChecks {
   clean: boolean;
+  /** Waiting for (or refusing) another run that works on the output folder. */
+  lock?: LockPolicy;
   warn: (m: string) => void;
   /** Digest of the release.yaml of this checkout: the parts must have been built with it. */
   configDigest: string;
@@ -148,9 +150,10 @@ export async function mergeParts(dirs: readonly string[], outDir: string, o: Mer
 
   // Locked before anything in it is read or moved: another run may be working there.
   const existed = await checkDistIsOurs(out, o.clean);
-  const held = existed ? await lockDist(out) : undefined;
+  const lock = o.lock ?? REFUSE_IF_LOCKED;
+  const held = existed ? await lockDist(out, lock) : undefined;
   const previous = o.clean || !existed ? undefined : await readStateShape(out, TOOL_VERSION).catch(() => undefined);
-  const { deletion: cleared, unlock } = await claimLocked(out, o.clean, held);
+  const { deletion: cleared, unlock } = await claimLocked(out, o.clean, held, lock);
   try {
     // The merged state first, listing nothing (so no moment lists a file not there yet), then
     // the files, each part's recorded as it lands; the stages the parts completed, at the end.

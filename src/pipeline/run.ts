@@ -12,7 +12,8 @@ import { TOOL_VERSION } from '../util/toolVersion.js';
 import { checkDistIsOurs } from './dist.js';
 import { execute, type JobTiming, type StageTiming } from './execute.js';
 import { readProjectGit, releaseInfoFromFacts, releaseInfoFromGit } from './facts.js';
-import { lockDist } from './lock.js';
+import { sweepTempFolder } from './leftovers.js';
+import { lockDist, type LockPolicy } from './lock.js';
 import { pipeline, STAGE_IDS } from './pipeline.js';
 import { liveProgress, plainProgress, silentProgress } from './progress.js';
 import { StateRecorder } from './recorder.js';
@@ -43,6 +44,8 @@ export interface BuildOptions {
   concurrency: Concurrency;
   devCert: boolean;
   clean: boolean;
+  /** --no-wait: refuse when another run holds dist/'s lock, instead of waiting for it. */
+  noWait?: boolean;
   signal: AbortSignal;
   /** Where progress and logs go: stderr with --json, else stdout. */
   log: NodeJS.WriteStream;
@@ -149,8 +152,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
   if (opts.clean && !fresh) throw new UsageError('--clean starts a new release, but this run continues the one in dist/ (build is not among its stages): drop --clean, or include build');
   if (opts.split && !fresh) throw new UsageError('--split builds one part of a release: it needs the build stage');
   const distExists = await checkDistIsOurs(distDir, opts.clean);
+  if (!opts.dryRun) {
+    const leftovers = await sweepTempFolder();
+    if (leftovers.length) write(opts.log, `removed what interrupted runs left in the temp folder: ${leftovers.join(', ')}`);
+  }
   // One run at a time: taken before the state is read, so no other run changes it meanwhile.
-  const unlock = distExists && !opts.dryRun ? await lockDist(distDir) : undefined;
+  const lock: LockPolicy = { wait: opts.noWait !== true, signal: opts.signal, notice: (m) => write(opts.log, m) };
+  const unlock = distExists && !opts.dryRun ? await lockDist(distDir, lock) : undefined;
   try {
     let prior: ReleaseState | undefined;
     if (distExists && !opts.clean) prior = fresh ? await readPreviousState(distDir, warn) : await readStateShape(distDir, TOOL_VERSION);
@@ -226,6 +234,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
         clean: opts.clean,
         ...(prior ? { prior } : {}),
         ...(unlock ? { unlock } : {}),
+        lock,
         runScope,
         recorder: new StateRecorder(ctx, {
           configDigest: digest,

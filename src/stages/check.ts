@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CancelledError, StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
+import { runTempDir } from '../util/runId.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
 import type { ReleaseStage } from '../context/stage.js';
@@ -77,7 +77,7 @@ async function checkVendorDrift(ctx: ReleaseContext, moduleDir: string, signal: 
     await goModVendorTo(ctx.runner, moduleDir, '<temp dir>', signal);
     return;
   }
-  const scratch = await mkdtemp(join(tmpdir(), 'winship-vendor-'));
+  const scratch = await mkdtemp(join(await runTempDir(), 'vendor-'));
   trackTemp(scratch);
   try {
     const expected = join(scratch, 'vendor');

@@ -10,6 +10,7 @@ import type { TargetStage } from '../context/stage.js';
 import { renderFieldTemplate, TemplateError, type LdflagsField } from '../config/template.js';
 import { goBuild as runGoBuild } from '../tools/go.js';
 import { produceAtomic } from '../util/fs.js';
+import { runTempDir } from '../util/runId.js';
 
 export const DEFAULT_LDFLAGS = '-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}';
 
@@ -68,9 +69,11 @@ export const goBuild: TargetStage = {
           await runGoBuild(ctx.runner, { ...spec, output }, subject, jobSignal);
         } else {
           await mkdir(dirname(output), { recursive: true });
+          // go's work files in our own temp folder: a go killed mid-build leaves them to our sweep.
+          const env = { GOTMPDIR: await runTempDir(), ...build.env };
           // go writes straight to -o; building to a temp name keeps a failed or cancelled build
           // from leaving a truncated exe under the final name (or an empty folder for it).
-          await produceAtomic(output, (temp) => runGoBuild(ctx.runner, { ...spec, output: temp }, subject, jobSignal)).catch(async (err: unknown) => {
+          await produceAtomic(output, (temp) => runGoBuild(ctx.runner, { ...spec, env, output: temp }, subject, jobSignal)).catch(async (err: unknown) => {
             await rmdir(dirname(output)).catch(() => undefined);
             throw err;
           });

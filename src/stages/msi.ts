@@ -119,7 +119,7 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
   const productName = cfg.productName ?? ctx.config.project.name;
   const manufacturer = cfg.manufacturer ?? ctx.config.project.vendor;
   if (!manufacturer) throw new UsageError('msi: set project.vendor or msi.manufacturer: an MSI must name its manufacturer');
-  const workDir = ctx.dist('.work', `msi_${wixArch}`);
+  const workDir = ctx.work(`msi_${wixArch}`);
   // The WiX generation (and fast-xml-parser) is loaded when a package is made, not at start-up.
   const { buildWixSources } = await import('../msi/wix/sources.js');
   const sources = await buildWixSources({
@@ -183,7 +183,8 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
       } finally {
         await rm(workDir, { recursive: true, force: true });
         forgetTemp(workDir);
-        await rmdir(ctx.dist('.work')).catch(() => undefined); // only when no other arch still uses it
+        // Only when no other arch still uses them.
+        for (const folder of [ctx.work(), ctx.dist('.work')]) await rmdir(folder).catch(() => undefined);
       }
     }, signal);
   }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { unwatchGroup, watchGroup } from './watchdog.js';
 
 // Process trees we started and that still run. Kept apart from runner.ts so
 // the CLI's signal handlers can stop children without loading anything heavy.
@@ -37,12 +38,15 @@ export function killGroup(pid: number, now = false): void {
 /** Whether children lead their own process group (POSIX) — see killGroup. */
 export const DETACH_CHILDREN = process.platform !== 'win32';
 
+/** A child started: stopped by killAllChildren, and by the watchdog should winship be killed. */
 export function trackGroup(pid: number): void {
   liveGroups.add(pid);
+  watchGroup(pid, KILL_GRACE_MS);
 }
 
 export function untrackGroup(pid: number): void {
   liveGroups.delete(pid);
+  unwatchGroup(pid);
 }
 
 /**

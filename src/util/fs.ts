@@ -10,6 +10,7 @@ const liveTempPaths = new Set<string>();
 /** A sibling temp name: same folder (so rename is atomic), hidden, never the final name. */
 export function tempSibling(finalPath: string): string {
   const ext = finalPath.match(/\.[A-Za-z0-9]+$/)?.[0] ?? '';
+  // The pid says whose it is: src/pipeline/leftovers.ts removes those of runs that are gone.
   const name = `.${basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`;
   const path = join(dirname(finalPath), name);
   liveTempPaths.add(path);

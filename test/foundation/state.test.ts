@@ -1,11 +1,11 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
+import { commitAll, makeGitProject, releaseBin, repoRoot, runRelease } from '../support/cli.js';
 
 // The release as durable data, through the CLI with the real tools: a later run continues from
 // dist/.winship/state.json, split builds merged equal one full build, and a state that does not
@@ -206,16 +206,32 @@ describe('what a continued run keeps consistent', () => {
     expect(stateOf(copy).release.dirty).toBe(true);
   });
 
-  it('one run at a time: a live lock is refused naming its owner, a dead one is taken over', async () => {
+  it('one run at a time: a live lock is waited for (or refused with --no-wait) naming its owner, a dead one is taken over', async () => {
     const copy = await copyOf('locked');
     const lock = join(copy, 'dist', '.winship', 'lock');
-    await writeFile(lock, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
-    const held = await runRelease(['build', '--only', 'checksum'], { cwd: copy });
-    expect(held.exitCode).toBe(2);
-    expect(held.stderr).toContain(`another winship run (pid ${process.pid} on`);
-    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 17, host: (await import('node:os')).hostname(), since: '2026-01-01T00:00:00Z' }));
+    const host = (await import('node:os')).hostname();
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host, since: '2026-01-01T00:00:00Z' }));
+    const refused = await runRelease(['build', '--only', 'checksum', '--no-wait'], { cwd: copy });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain(`another winship run (pid ${process.pid} on ${host}, since 2026-01-01T00:00:00Z) is working on`);
+
+    // Without --no-wait it waits, says so, and goes on once the lock is let go.
+    const waiting = execa('node', [releaseBin, 'build', '--only', 'checksum'], { cwd: copy, reject: false, all: true });
+    let out = '';
+    waiting.all!.on('data', (d: Buffer) => (out += d.toString()));
+    while (!out.includes('waiting for another winship run')) {
+      expect(waiting.exitCode, out).toBeNull();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(existsSync(join(copy, 'dist', 'artifacts.json'))).toBe(true); // nothing touched while waiting
+    await rm(lock);
+    const waited = await waiting;
+    expect(waited.exitCode, waited.all).toBe(0);
+
+    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 17, host, since: '2026-01-01T00:00:00Z' }));
     const stale = await runRelease(['build', '--only', 'checksum'], { cwd: copy });
     expect(stale.exitCode, stale.stderr).toBe(0);
+    expect(stale.stdout).toContain(`took over the lock of ${join(copy, 'dist')} from a run that is gone (pid ${2 ** 22 + 17} on ${host}`);
     expect(existsSync(lock)).toBe(false);
   });
 });

@@ -291,7 +291,7 @@ describe('WiX command lines (golden argv, via --dry-run: WiX runs only on Window
       expect(r.exitCode, r.stderr).toBe(0);
       return r.stdout.trim().split('\n').filter((l) => /^(candle|light|wix|# write payload)/.test(l));
     };
-    const work3 = join(dist, '.work', 'msi_arm64');
+    const work3 = join(dist, '.work', 'dry-run', 'msi_arm64');
     expect(await lines('wix3')).toEqual([
       `# write payload.wxs, product.wxs (4 files) into ${work3}`,
       `candle -nologo -arch arm64 -ext WixUtilExtension -out ${join(work3, 'obj')}/ payload.wxs product.wxs`,

@@ -28,11 +28,12 @@ Options:
   --json               print a JSON summary on stdout; logs go to stderr
   --concurrency N      parallel jobs (default: number of CPUs; signing: at least 8)
   --clean              empty the dist folder first (only a folder winship made)
+  --no-wait            refuse at once when another run works on the dist folder (default: wait for it)
   --dev-cert           sign with a throwaway self-signed certificate (local testing, NOT for release)
   -h, --help           show this help
       --version        (without a value) print the winship version
 
-Exit codes: 0 ok, 1 a stage failed, 2 usage or configuration error, 130 interrupted.`;
+Exit codes: 0 ok, 1 a stage failed, 2 usage or configuration error, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM).`;
 }
 
 export async function buildCommand(values: Record<string, unknown>, positionals: string[], io: CliIo): Promise<number> {
@@ -59,6 +60,7 @@ export async function buildCommand(values: Record<string, unknown>, positionals:
       concurrency: parseConcurrency(values.concurrency),
       devCert: values['dev-cert'] === true,
       clean: values.clean === true,
+      noWait: values['no-wait'] === true,
       ...processOptions(io, log),
     });
   } catch (err) {

@@ -47,6 +47,7 @@ export async function mergeCommand(values: Record<string, unknown>, dirs: string
       out,
       {
         clean: values.clean === true,
+        lock: { wait: values['no-wait'] !== true, signal: io.signal, notice: (m) => void log.write(`${m}\n`) },
         warn: (m) => void warnings.push(m),
         configDigest: configDigest(config),
         configPath,
@@ -67,6 +68,7 @@ export async function mergeCommand(values: Record<string, unknown>, dirs: string
       concurrency: parseConcurrency(undefined),
       devCert: false,
       clean: false,
+      noWait: values['no-wait'] === true,
       ...processOptions(io, log),
     });
   } catch (err) {

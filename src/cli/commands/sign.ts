@@ -69,6 +69,7 @@ export async function signCommand(values: Record<string, unknown>, files: string
       concurrency: parseConcurrency(values.concurrency),
       devCert: values['dev-cert'] === true,
       clean: false,
+      noWait: values['no-wait'] === true,
       ...processOptions(io, log),
       preflight: (ctx, selection) => checkSomethingToSign(ctx, selection, wanted),
     });
