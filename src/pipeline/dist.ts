@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { inDist } from '../artifacts/files.js';
-import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from '../artifacts/names.js';
+import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON, STATE_DIR } from '../artifacts/names.js';
 import type { ReleaseState } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
-import { sweepDist } from './leftovers.js';
+import { leftoverOwner, sweepDist } from './leftovers.js';
 import { lockDist, type LockPolicy } from './lock.js';
 
 // dist/ is winship's: it holds one release (or one part of one), its state and nothing else we
@@ -106,17 +106,53 @@ function deleteInBackground(path: string): Deletion {
  * keep their paths from one version to the next: an old checksums file or artifacts.json would
  * describe files this run replaces, and a failed run would leave them lying.
  */
-export async function retirePreviousRelease(distDir: string, previous: ReleaseState | undefined, projectName: string): Promise<Deletion> {
-  const files = (previous?.artifacts ?? []).map((a) => inDist(distDir, a.path));
-  // Moved into one folder at once (renames), deleted from there in the background.
+export async function retirePreviousRelease(distDir: string, previous: ReleaseState | undefined, projectName: string, notice?: (m: string) => void): Promise<Deletion> {
+  const recorded = (previous?.artifacts ?? []).map((a) => a.path);
+  const strays = await unrecordedFiles(distDir, new Set(recorded));
+  if (strays.length) notice?.(`removing files in ${distDir} that no release state lists (left by an interrupted run): ${strays.join(', ')}`);
+  const deletion = await moveAside(distDir, [...recorded, ...strays]);
+  await retireManifests(distDir, projectName);
+  return deletion;
+}
+
+/**
+ * A continued run: remove release files the state does not list. A run killed after it renamed
+ * a finished file into place and before the state recorded it leaves one; nothing may pack or
+ * list it, and dist/ holds only what a state describes.
+ */
+export async function retireUnrecorded(distDir: string, state: Pick<ReleaseState, 'artifacts'>, notice?: (m: string) => void): Promise<Deletion> {
+  const strays = await unrecordedFiles(distDir, new Set(state.artifacts.map((a) => a.path)));
+  if (strays.length === 0) return { done: Promise.resolve() };
+  notice?.(`removing files in ${distDir} that the release state does not list (left by an interrupted run): ${strays.join(', ')}`);
+  return moveAside(distDir, strays);
+}
+
+/** Move these dist paths into one hidden folder at once (renames), deleted from there in the background. */
+async function moveAside(distDir: string, paths: readonly string[]): Promise<Deletion> {
+  const files = paths.map((p) => inDist(distDir, p));
   const aside = join(distDir, `${RETIRED_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(aside);
   const deletion = deleteLater(aside);
   await Promise.all(files.map((f, i) => rename(f, join(aside, String(i))).catch(() => rm(f, { force: true }))));
-  // Folders the previous release made (hello_windows_amd64/) go when they are left empty.
+  // Folders of release files (hello_windows_amd64/) go when they are left empty.
   for (const folder of new Set(files.map(dirname))) if (folder !== distDir) await rmdir(folder).catch(() => undefined);
-  await retireManifests(distDir, projectName);
   return deletion();
+}
+
+/** dist/ paths of files that are neither recorded, nor ours to keep (state, marker, manifests, temps). */
+async function unrecordedFiles(distDir: string, recorded: ReadonlySet<string>): Promise<string[]> {
+  const keep = new Set([STATE_DIR, DIST_MARKER, ARTIFACTS_JSON, METADATA_JSON, '.work']);
+  const found: string[] = [];
+  const walk = async (folder: string, rel: string) => {
+    for (const e of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if ((!rel && keep.has(e.name)) || e.name.startsWith(RETIRED_PREFIX) || leftoverOwner(e.name) !== undefined) continue;
+      if (e.isDirectory()) await walk(join(folder, e.name), path);
+      else if (!recorded.has(path)) found.push(path);
+    }
+  };
+  await walk(distDir, '');
+  return found.sort();
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ReleaseContext } from '../context/context.js';
 import type { Stage } from '../context/stage.js';
 import { archOf, type Target } from '../util/arch.js';
 import { CancelledError } from '../util/errors.js';
-import { claimLocked, retireManifests, retirePreviousRelease } from './dist.js';
+import { claimLocked, retireManifests, retirePreviousRelease, retireUnrecorded } from './dist.js';
 import { STAGE_IDS } from './pipeline.js';
 import type { Progress } from './progress.js';
 import type { StateRecorder } from './recorder.js';
@@ -165,8 +165,9 @@ class DistOpening {
     this.unlock = claimed.unlock;
     if (o.fresh) {
       await o.recorder.write(); // the new release's state, listing nothing yet
-      this.deletions.push((await retirePreviousRelease(ctx.distDir, o.prior, ctx.config.project.name)).done);
+      this.deletions.push((await retirePreviousRelease(ctx.distDir, o.prior, ctx.config.project.name, o.lock.notice)).done);
     } else {
+      this.deletions.push((await retireUnrecorded(ctx.distDir, { artifacts: ctx.artifacts.all() }, o.lock.notice)).done);
       await this.retireWhatThisRunRewrites();
     }
     ctx.artifacts.onChange(() => o.recorder.save());

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { CancelledError, MissingToolError, StageError } from '../util/errors.js';
 import { DETACH_CHILDREN, killGroup, trackGroup, untrackGroup } from './processes.js';
+import { faultPoint } from '../util/faults.js';
 import { formatCommand, redact } from './redact.js';
 
 /** An external program: how to call it and how a user gets it. */
@@ -138,6 +139,8 @@ export class ToolRunner {
     const child = startChild(spec, this.scrubbed);
     const pid = child.pid;
     if (pid !== undefined) trackGroup(pid);
+    // The command line as printed: redacted. The tests' fault points (src/util/faults.ts).
+    const paused = faultPoint(`spawn ${line}`, signal);
     let timedOut = false;
     let cancelled = false;
     const timer = setTimeout(() => {
@@ -150,6 +153,10 @@ export class ToolRunner {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      await paused.catch(async (err: unknown) => {
+        await child.done; // killed by onAbort: gone before the run reports the cancellation
+        throw err;
+      });
       const result = await child.done;
       const durationMs = performance.now() - started;
       const raw = { stdout: result.stdout, stderr: result.stderr };

@@ -57,7 +57,8 @@ let unavailable = false;
 function ensureWatchdog(graceMs: number): ChildProcess | undefined {
   if (watchdog || unavailable) return watchdog;
   try {
-    watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(graceMs)], {
+    // Our pid last: `ps` shows whose watchdog it is.
+    watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(graceMs), String(process.pid)], {
       detached: true, // its own session: a signal to our group (Ctrl-C in a terminal) passes it by
       stdio: ['pipe', 'ignore', 'ignore'],
       // Nothing of ours: it needs no secret, and no variable tells node to load anything.

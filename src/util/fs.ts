@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { faultPoint } from './faults.js';
 
 // Every temp path we hand out is tracked, so that an interrupted run can remove them
 // synchronously on exit even when a stage's `finally` never gets to run.
@@ -39,6 +40,7 @@ export async function produceAtomic<T>(finalPath: string, produce: (tempPath: st
   const temp = tempSibling(finalPath);
   try {
     const result = await produce(temp);
+    await faultPoint(`rename ${finalPath}`);
     await renameOver(temp, finalPath);
     return result;
   } catch (err) {
