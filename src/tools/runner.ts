@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { CancelledError, MissingToolError, StageError } from '../util/errors.js';
 import { DETACH_CHILDREN, killGroup, trackGroup, untrackGroup } from './processes.js';
 import { faultPoint } from '../util/faults.js';
@@ -163,6 +164,11 @@ export class ToolRunner {
       const stdout = this.redact(raw.stdout, spec.secrets);
       const stderr = this.redact(raw.stderr, spec.secrets);
       if (cancelled) throw new CancelledError(`${spec.tool.name} was stopped: run cancelled`);
+      // ENOENT also means a working folder that is not there (another run removed it): only
+      // when that is not so is the program "not installed".
+      if (result.spawnError?.code === 'ENOENT' && spec.cwd !== undefined && !existsSync(spec.cwd)) {
+        throw new ToolFailedError(`${spec.tool.name}${spec.subject ? ` (${spec.subject})` : ''} could not be started: its working folder ${spec.cwd} does not exist: ${line}`, line, undefined, stdout, stderr, false, raw);
+      }
       if (result.spawnError?.code === 'ENOENT') throw new MissingToolError(spec.tool.name, spec.tool.install);
       if (result.spawnError) {
         throw new ToolFailedError(`${spec.tool.name}${spec.subject ? ` (${spec.subject})` : ''} could not be started (${result.spawnError.code ?? result.spawnError.message}): ${line}`, line, undefined, stdout, stderr, false, raw);

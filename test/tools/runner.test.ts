@@ -99,6 +99,13 @@ describe('ToolRunner', () => {
     expect((err as Error).message).toBe('nope was not found on PATH. Install it with: apt-get install nope');
   });
 
+  it('a tool that cannot start because its working folder is gone is not reported as missing', async () => {
+    const err = await runner().run({ tool: sh, args: ['-c', 'true'], cwd: '/nonexistent/winship-work' }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(MissingToolError);
+    expect(err).toBeInstanceOf(ToolFailedError);
+    expect((err as Error).message).toContain('sh could not be started: its working folder /nonexistent/winship-work does not exist');
+  });
+
   it('feeds input on stdin, keeps output byte for byte, and reads exit codes and signals', async () => {
     const r = runner();
     const text = 'päss\nword\n'.repeat(20_000); // more than a pipe buffer
