@@ -204,6 +204,18 @@ describe('SIGTERM in every stage', () => {
   });
 });
 
+describe('Ctrl-C', () => {
+  it('SIGINT while signing exits 130, with its tools stopped and its temp files removed', async () => {
+    const run = startRun(project, ['build'], env, 'spawn osslsigncode sign&.exe');
+    await run.waitForOutput('winship-fault: paused at');
+    run.child.kill('SIGINT');
+    expect(await finish(run), run.output()).toBe(130);
+    expect(run.output()).toContain('SIGINT: stopping');
+    await expectNothingLeft(run, 'SIGINT while signing');
+    expect(await tempLeftoversOf(run.pid)).toEqual([]);
+  });
+});
+
 describe('two releases at once in one project', () => {
   it('run one after the other: the second waits, and dist/ holds one whole release', async () => {
     const first = startRun(project, ['build', '--version', '2.0.0'], env, 'spawn wixl');
