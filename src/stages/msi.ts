@@ -101,21 +101,22 @@ async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches: reado
   // The MSI name rules (codepage tables, WiX syntax) are loaded when an MSI is planned, not at start-up.
   const { findNameProblems, MSI_RULE_TITLES } = await import('../msi/wix/payload.js');
   const { files, problems } = await collectProjectFiles(ctx, cfg.files, 'msi.files', cfg.exclude);
-  const inputs = await Promise.all([
-    cfg.license === undefined ? undefined : checkProjectInput(ctx, cfg.license, 'msi.license'),
-    cfg.template === undefined ? undefined : checkProjectInput(ctx, cfg.template, 'msi.template'),
-  ]);
+  const inputs = [
+    ['msi.license', cfg.license],
+    ['msi.template', cfg.template],
+  ] as const;
+  const checked = await Promise.all(inputs.map(async ([key, path]) => ({ key, problem: path === undefined ? undefined : await checkProjectInput(ctx, path, key) })));
+  const refused = checked.filter((c) => c.problem !== undefined);
   const names = arches.flatMap((arch) =>
     findNameProblems(
       [...plannedBinaryNames(ctx, arch), ...files.map((f) => f.name)].map((relativePath) => ({ relativePath, sourcePath: '', kind: 'file' as const })),
       { codepage: cfg.codepage, wixl },
     ),
   );
-  const refused = inputs.filter((p) => p !== undefined);
-  const all = uniqueProblems([...problems, ...refused, ...names]);
+  const all = uniqueProblems([...problems, ...refused.map((c) => c.problem!), ...names]);
   if (all.length > 0) {
-    // The keys at fault; a license or template line names its key itself.
-    const keys = [...(problems.length + names.length > 0 ? ['msi.files'] : []), ...refused.map((p) => p.path.slice(0, p.path.indexOf(':')))];
+    // The keys at fault in the heading; a license or template line names its key itself.
+    const keys = [...(problems.length + names.length > 0 ? ['msi.files'] : []), ...refused.map((c) => c.key)];
     throw payloadError(
       keys.join(', '),
       `the files the MSI packages would install or embed (the binaries and msi.files, from ${ctx.projectDir})`,

@@ -12,7 +12,7 @@ import { MINIMAL_YAML, testContext } from '../../support/context.js';
 
 // Where payload files come from (context/projectFiles.ts) and the stages' prepare checks, on
 // real files in a temp folder: links (in, out, dangling, to folders), a socket (a FIFO needs
-// mkfifo, a process: test/archive/hostile.test.ts), inputs outside the project. In process.
+// mkfifo, a process: test/e2e/hostilePayload.test.ts), inputs outside the project. In process.
 
 let root: string; // holds project/ and outside/
 let project: string;
