@@ -1,51 +1,127 @@
-import { realpath } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { constants as fsConstants } from 'node:fs';
+import { access, lstat, readlink, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
 import { StageError } from '../util/errors.js';
 import type { ReleaseContext } from './context.js';
 import { compareOrdinal } from '../util/compare.js';
+import { describeFileType, type FileType, type SourceProblem } from '../payload/sources.js';
 
 export type FileSpec = string | { glob: string; required: boolean };
 
 export interface ProjectFile {
   /** Path relative to release.yaml, forward slashes: where it goes inside a zip or install folder. */
   name: string;
+  /** The file read when packing it: its real path (a followed link's target), inside the project. */
   sourcePath: string;
+}
+
+export interface CollectedFiles {
+  /** The files to pack, sorted by name. */
+  files: ProjectFile[];
+  /** Everything matched that cannot be packed, each with its path: the caller reports them together. */
+  problems: SourceProblem[];
 }
 
 /**
  * Files named by globs relative to release.yaml (archives.files, msi.files), sorted. A glob that
- * matches nothing warns (fails when marked required); dist/ is never matched; a symlink that
- * leads out of the project is refused, so a release never packs files from elsewhere.
+ * matches nothing warns (fails when marked required); dist/ and dot files are never matched.
+ * Nothing matched is dropped in silence: what cannot be packed comes back as a problem.
+ * - A symbolic link to a file inside the project is followed: packed under the link's name,
+ *   with the target's contents. A link out of the project, a dangling (or looping) link and a
+ *   link to a folder are problems. A glob does not descend into a linked folder (no loops); a
+ *   glob whose fixed part goes through one (`docs/linked/**`) reads it, each file still checked
+ *   to be inside the project.
+ * - FIFOs, sockets and devices are problems, known from their directory entry or lstat/stat:
+ *   they are never opened (opening a FIFO blocks until a writer comes, beyond any signal).
  */
-export async function collectProjectFiles(ctx: ReleaseContext, specs: readonly FileSpec[], key: string, exclude: readonly string[] = []): Promise<ProjectFile[]> {
+export async function collectProjectFiles(ctx: ReleaseContext, specs: readonly FileSpec[], key: string, exclude: readonly string[] = []): Promise<CollectedFiles> {
   const { globby } = await import('globby'); // only when a stage collects files (~40 ms to load)
   const found = new Map<string, ProjectFile>();
+  const problems: SourceProblem[] = [];
+  const seen = new Set<string>();
   const distRel = relative(ctx.projectDir, ctx.distDir).split(sep).join('/');
   const realProject = await realpath(ctx.projectDir);
-  const escaping: string[] = [];
   for (const [i, spec] of specs.entries()) {
     const { glob, required } = typeof spec === 'string' ? { glob: spec, required: false } : spec;
+    // Folders, links and special files too (onlyFiles would drop links and FIFOs unseen); the
+    // types come from the directory listing, so nothing is opened to learn them.
     const matches = await globby(glob, {
       cwd: ctx.projectDir,
-      onlyFiles: true,
+      onlyFiles: false,
+      objectMode: true,
       dot: false,
       followSymbolicLinks: false,
       ignore: [...exclude, ...(distRel && !distRel.startsWith('..') ? [`${distRel}/**`] : [])],
     });
-    if (matches.length === 0) {
+    const matched = matches.filter((m) => !m.dirent.isDirectory()); // a folder comes with its files
+    if (matched.length === 0) {
       const message = `${key}[${i}]: "${glob}" matches no file under ${ctx.projectDir}`;
       if (required) throw new StageError(`${message} (marked required)`);
       ctx.warn(message);
     }
-    for (const name of matches) {
-      const sourcePath = ctx.project(name);
-      const real = await realpath(sourcePath);
-      if (real !== realProject && !real.startsWith(realProject + sep)) escaping.push(`${name} -> ${real}`);
-      found.set(name, { name, sourcePath });
+    for (const { path: name, dirent } of matched) {
+      if (seen.has(name)) continue; // matched by an earlier glob too
+      seen.add(name);
+      const verdict = await classify(ctx.project(name), dirent, realProject);
+      if ('rule' in verdict) problems.push({ ...verdict, path: name });
+      else found.set(name, { name, sourcePath: verdict.real });
     }
   }
-  if (escaping.length) {
-    throw new StageError(`${key}: these symlinks lead out of the project (${ctx.projectDir}); copy the files in instead:\n  ${escaping.join('\n  ')}`);
+  return {
+    files: [...found.values()].sort((a, b) => compareOrdinal(a.name, b.name)),
+    problems: problems.sort((a, b) => compareOrdinal(a.path, b.path)),
+  };
+}
+
+/**
+ * A file that gets embedded or shipped on its own (an icon, msi.license, msi.template): a
+ * regular file inside the project folder, after links. Checked with lstat/stat/realpath only.
+ * The problem's path reads `key: path as written`.
+ */
+export async function checkProjectInput(ctx: ReleaseContext, path: string, key: string): Promise<SourceProblem | undefined> {
+  const abs = ctx.project(path);
+  let own: FileType;
+  try {
+    own = await lstat(abs);
+  } catch (err) {
+    return { rule: 'missing', path: `${key}: ${path}`, detail: errorCode(err) };
   }
-  return [...found.values()].sort((a, b) => compareOrdinal(a.name, b.name));
+  const verdict = await classify(abs, own, await realpath(ctx.projectDir));
+  return 'rule' in verdict ? { ...verdict, path: `${key}: ${path}` } : undefined;
+}
+
+type Verdict = { real: string } | Omit<SourceProblem, 'path'>;
+
+/** Whether the entry at `abs` (its own type from readdir or lstat: `own`) can be packed. */
+async function classify(abs: string, own: FileType, realProject: string): Promise<Verdict> {
+  if (!own.isFile() && !own.isSymbolicLink()) return { rule: 'special-file', detail: describeFileType(own) };
+  let real: string;
+  try {
+    real = await realpath(abs);
+  } catch (err) {
+    const target = await readlink(abs).catch(() => undefined);
+    return { rule: 'link-dangling', detail: `${target === undefined ? '' : `-> ${target}, `}${errorCode(err)}` };
+  }
+  // Also for a regular file: a linked folder on its way (a glob's fixed part) may lead out.
+  if (!isInside(realProject, real)) return { rule: 'outside-project', detail: `-> ${real}` };
+  if (own.isSymbolicLink()) {
+    const target = await stat(real);
+    if (target.isDirectory()) return { rule: 'link-to-folder', detail: `-> ${relative(realProject, real).split(sep).join('/') || '.'}` };
+    if (!target.isFile()) return { rule: 'special-file', detail: `a link to ${describeFileType(target)}` };
+  }
+  try {
+    await access(real, fsConstants.R_OK);
+  } catch (err) {
+    return { rule: 'unreadable', detail: errorCode(err) };
+  }
+  return { real };
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? String(err);
 }

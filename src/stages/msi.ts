@@ -5,13 +5,16 @@ import { StageError, UsageError } from '../util/errors.js';
 import { BACKENDS, chooseBackend, type MsiBackend } from '../msi/backends.js';
 import { msiName } from '../artifacts/names.js';
 import { archOf, windowsArchOf, type GoArch } from '../util/arch.js';
-import { collectProjectFiles, type ProjectFile } from '../context/projectFiles.js';
+import { checkProjectInput, collectProjectFiles, type ProjectFile } from '../context/projectFiles.js';
+import { plannedBinaryNames } from '../context/payload.js';
 import { preload } from '../context/preload.js';
 import type { TargetStage } from '../context/stage.js';
 import { onPath } from '../tools/path.js';
 import { forgetTemp, produceAtomic, sha256, sha256File, trackTemp } from '../util/fs.js';
 import { normaliseGuid, upgradeCodeFromName, upgradeCodeFromNameWarning, uuidV5 } from '../msi/wix/guid.js';
 import type { PayloadEntry } from '../msi/wix/payload.js';
+import { payloadError, uniqueProblems } from '../payload/problems.js';
+import { SOURCE_RULE_TITLES } from '../payload/sources.js';
 import { toMsiProductVersion } from '../msi/wix/version.js';
 
 type MsiConfig = NonNullable<ReleaseContext['config']['msi']>;
@@ -76,15 +79,53 @@ function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
   return ctx.once('msi-setup', async () => {
     const cfg = ctx.config.msi!;
     const backend = BACKENDS[chooseBackend(cfg.backend, process.platform, (c) => onPath(c))];
+    const arches = msiArches(ctx, cfg);
+    const extra = await checkedPayload(ctx, cfg, arches, backend.id === 'wixl');
     const toolVersion = await backend.version(ctx.runner, ctx.projectDir);
     if (toolVersion) ctx.toolVersions[backend.id] = toolVersion;
-    const arches = msiArches(ctx, cfg);
     checkBackend(backend, toolVersion, cfg, arches);
     const version = msiProductVersion(ctx, cfg);
     const upgradeCode = resolveUpgradeCode(ctx, cfg);
-    const extra = await collectProjectFiles(ctx, cfg.files, 'msi.files', cfg.exclude);
     return { cfg, backend, toolVersion, arches, version, upgradeCode, extra };
   });
+}
+
+/**
+ * msi.files, collected, and every file the packages install or embed checked, when the run
+ * starts: what cannot be packed (links out of the project, FIFOs…), the license and template
+ * (regular files inside the project), and the names of the whole payload (the binaries' names
+ * from release.yaml, msi.files) against the shared payload rules and the package codepage.
+ * Everything found is refused in one error.
+ */
+async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches: readonly GoArch[], wixl: boolean): Promise<ProjectFile[]> {
+  // The MSI name rules (codepage tables, WiX syntax) are loaded when an MSI is planned, not at start-up.
+  const { findNameProblems, MSI_RULE_TITLES } = await import('../msi/wix/payload.js');
+  const { files, problems } = await collectProjectFiles(ctx, cfg.files, 'msi.files', cfg.exclude);
+  const inputs = [
+    ['msi.license', cfg.license],
+    ['msi.template', cfg.template],
+  ] as const;
+  const checked = await Promise.all(inputs.map(async ([key, path]) => ({ key, problem: path === undefined ? undefined : await checkProjectInput(ctx, path, key) })));
+  const refused = checked.filter((c) => c.problem !== undefined);
+  const names = arches.flatMap((arch) =>
+    findNameProblems(
+      [...plannedBinaryNames(ctx, arch), ...files.map((f) => f.name)].map((relativePath) => ({ relativePath, sourcePath: '', kind: 'file' as const })),
+      { codepage: cfg.codepage, wixl },
+    ),
+  );
+  const all = uniqueProblems([...problems, ...refused.map((c) => c.problem!), ...names]);
+  if (all.length > 0) {
+    // The keys at fault in the heading; a license or template line names its key itself.
+    const keys = [...(problems.length + names.length > 0 ? ['msi.files'] : []), ...refused.map((c) => c.key)];
+    throw payloadError(
+      keys.join(', '),
+      `the files the MSI packages would install or embed (the binaries and msi.files, from ${ctx.projectDir})`,
+      all,
+      [...SOURCE_RULE_TITLES, ...MSI_RULE_TITLES],
+      'Nothing was built. Rename, move or remove these files, or leave them out (msi.exclude); copy files from outside the project into it.',
+    );
+  }
+  return files;
 }
 
 /** Windows Installer packages, one per target, from the (signed) binaries plus msi.files. */

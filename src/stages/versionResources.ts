@@ -4,6 +4,9 @@ import { byArch, byBuild } from '../artifacts/registry.js';
 import { archOf } from '../util/arch.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
+import { checkProjectInput } from '../context/projectFiles.js';
+import { payloadError } from '../payload/problems.js';
+import { SOURCE_RULE_TITLES } from '../payload/sources.js';
 import type { VersionResourceInfo } from '../pe/resources.js';
 import { runBounded } from '../util/parallel.js';
 import { preload } from '../context/preload.js';
@@ -38,6 +41,7 @@ export const versionResources: TargetStage = {
   modifies: ['binary'],
   skip: (ctx) => (ctx.config.builds.every((b) => b.resources.disabled) ? 'resources disabled for every build' : false),
   preload: () => preload(import('../pe/resources.js')),
+  prepare: (ctx) => checkIcons(ctx),
   async run(ctx, target, signal) {
     const builds = ctx.config.builds.map((build, index) => ({ build, index })).filter(({ build }) => !build.resources.disabled);
     for (const { build, index } of builds) {
@@ -67,6 +71,21 @@ export const versionResources: TargetStage = {
     }
   },
 };
+
+/**
+ * Every icon is a regular file inside the project folder (after links), checked when the run
+ * starts with lstat/stat only: an icon from elsewhere is not embedded silently, and a FIFO is
+ * refused rather than opened (reading one would hang the run).
+ */
+async function checkIcons(ctx: ReleaseContext): Promise<void> {
+  const checks = ctx.config.builds.map((build, index) =>
+    build.resources.disabled || build.resources.icon === undefined ? undefined : checkProjectInput(ctx, build.resources.icon, `builds[${index}].resources.icon`),
+  );
+  const problems = (await Promise.all(checks)).filter((p) => p !== undefined);
+  if (problems.length > 0) {
+    throw payloadError('builds[].resources.icon', `the icons to embed (from ${ctx.projectDir})`, problems, SOURCE_RULE_TITLES, 'Keep each icon inside the project folder, as a regular .ico file.');
+  }
+}
 
 async function readIcon(ctx: ReleaseContext, build: BuildConfig, index: number): Promise<Uint8Array | undefined> {
   const path = ctx.project(build.resources.icon!);

@@ -109,7 +109,7 @@ describe('Windows name and WiX text rules: payload names and MSI settings (msi/w
   it.each(['a<b', 'a>b', 'a:b', 'a"b', 'a|b', 'a?b', 'a*b', 'a\\b', 'a\u0001b', 'a\tb', 'ends.', 'ends '])(
     '%j: refused as a payload name and as a shortcut or install folder name',
     async (name) => {
-      expect(payloadRules(name).some((r) => r === 'forbidden-character' || r === 'trailing-dot-or-space')).toBe(true);
+      expect(payloadRules(name).some((r) => r === 'forbidden-character' || r === 'trailing-dot-or-space' || r === 'backslash')).toBe(true);
       expect(await settingsError({ shortcut: { target: 'hello.exe', name } })).toContain(`shortcut.name "${name}" names a file or folder`);
       expect(await settingsError({ installDirName: name })).toContain('names a file or folder');
     },

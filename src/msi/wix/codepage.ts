@@ -110,9 +110,5 @@ export function isRepresentable(text: string, codepage: number): boolean {
   return unrepresentableChars(text, codepage).length === 0;
 }
 
-/** `'ε' (U+03B5)` — how a character is named in error messages. */
-export function describeChar(ch: string): string {
-  const cp = ch.codePointAt(0)!;
-  const hex = cp.toString(16).toUpperCase().padStart(4, '0');
-  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ? `U+${hex}` : `'${ch}' (U+${hex})`;
-}
+// How a character is named in error messages: one definition for every payload rule.
+export { describeChar } from '../../payload/names.js';

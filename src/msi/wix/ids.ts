@@ -67,8 +67,10 @@ export function installedName(name: string): string {
  * A backslash is not a separator here (see normaliseRelativePath): `a\b` keeps its own key.
  *
  * This and normalisedPathKey are the only definition of the key: file, component and directory
- * Ids, component GUIDs, the harvest's duplicate check and the payload's case-twin check all
- * use them, so two spellings they treat as one file are one file everywhere.
+ * Ids, component GUIDs and the harvest's duplicate check all use them, so two spellings they
+ * treat as one file are one file everywhere. The payload's case-twin check (payload/names.ts
+ * caseFoldKey) folds this same key further (σ/ς, the Kelvin sign), so it refuses every pair
+ * that would share an Id, and a few more.
  */
 export function pathKey(relativePath: string): string {
   return normalisedPathKey(normaliseRelativePath(relativePath));

@@ -9,7 +9,9 @@ import { StageError } from '../../util/errors.js';
 import { compareOrdinal } from '../../util/compare.js';
 import { codepageCharset, DEFAULT_CODEPAGE, describeChar, unrepresentableChars } from './codepage.js';
 import { holdsBinderVariable, wixlCannotEscape } from './escape.js';
-import { installedName, normaliseRelativePath, normalisedPathKey } from './ids.js';
+import { installedName } from './ids.js';
+import { checkInstallPaths, endsInDotOrSpace, forbiddenNameChars, MAX_SEGMENT_LENGTH, PATH_RULE_TITLES, type PathRule } from '../../payload/names.js';
+import { formatPayloadProblems, section, type PayloadProblem, type RuleTitles } from '../../payload/problems.js';
 
 export interface PayloadEntry {
   /** Install-relative path, forward slashes, e.g. `bin/app.exe`. */
@@ -154,28 +156,15 @@ export async function collectPayload(rootDir: string, options: CollectOptions = 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Name rules
+// Name rules: the ones every package format shares (payload/names.ts), then what an MSI adds
+// (its codepage, WiX variable syntax, one cabinet), reported the same way.
 
 /** One cabinet holds at most 65,535 files (CFHEADER.cFiles is 16-bit); we build one cabinet. */
 export const MAX_CABINET_FILES = 65_535;
 /** NTFS limit on one path component, in UTF-16 code units. */
-export const MAX_NAME_LENGTH = 255;
+export const MAX_NAME_LENGTH = MAX_SEGMENT_LENGTH;
 
-/** Microsoft "Naming Files, Paths, and Namespaces": reserved device names, also with any
- * extension (`con.txt`) and with trailing spaces before it. Superscript digits count too. */
-const RESERVED_BASE = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])$/i;
-/** What Windows refuses in a file or folder name: < > : " / \ | ? * and control characters. */
-const FORBIDDEN_CHARS = /[<>:"\/|?*\\\u0000-\u001f]/gu;
-
-/** The characters of `name` that Windows refuses in a file or folder name, each once. */
-export function forbiddenNameChars(name: string): string[] {
-  return [...new Set(name.match(FORBIDDEN_CHARS) ?? [])];
-}
-
-/** Windows drops a trailing dot or space from a name, so a name ending in one cannot be kept. */
-export function endsInDotOrSpace(name: string): boolean {
-  return name.endsWith('.') || name.endsWith(' ');
-}
+export { endsInDotOrSpace, forbiddenNameChars };
 
 export interface NameCheckOptions {
   /** Package codepage the names must fit in; DEFAULT_CODEPAGE (1252, Western European) unless set. */
@@ -188,148 +177,55 @@ export interface NameCheckOptions {
   wixl?: boolean;
 }
 
-export type NameRule =
-  | 'case-duplicate'
-  | 'reserved-name'
-  | 'trailing-dot-or-space'
-  | 'forbidden-character'
-  | 'codepage'
-  | 'too-long'
-  | 'wix-variable'
-  | 'too-many-files';
+export type NameRule = PathRule | 'codepage' | 'wix-variable' | 'too-many-files';
 
-export interface NameProblem {
-  rule: NameRule;
-  /** The offending path (for a directory, the directory's own path). */
-  path: string;
-  detail?: string;
-}
+export type NameProblem = PayloadProblem<NameRule>;
 
-const RULE_TITLES: Record<NameRule, string> = {
-  'case-duplicate': 'paths that differ only in letter case (Windows treats them as one file)',
-  'reserved-name': 'reserved Windows device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with or without extension)',
-  'trailing-dot-or-space': 'names ending in a dot or a space (Windows drops them)',
-  'forbidden-character': 'names with characters Windows forbids (< > : " | ? * \\ or control characters)',
-  codepage: 'names with characters the package codepage cannot hold',
-  'too-long': `names longer than ${MAX_NAME_LENGTH} characters`,
-  'wix-variable': 'names that WiX would read as a variable',
-  'too-many-files': `more files than one cabinet can hold (${MAX_CABINET_FILES})`,
-};
-
-/** Every path an entry brings into the install tree: its own and each parent directory's. */
-function allPaths(entries: readonly PayloadEntry[]): string[] {
-  const paths = new Set<string>();
-  for (const entry of entries) {
-    // The path, then its parents up to the first one already seen (its parents are in too).
-    for (let p = normaliseRelativePath(entry.relativePath); p !== '' && !paths.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) {
-      paths.add(p);
-    }
-  }
-  return [...paths].sort(comparePaths);
-}
-
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** The shared rules' sections, then the MSI's own. */
+export const MSI_RULE_TITLES: RuleTitles = [
+  ...PATH_RULE_TITLES,
+  ['codepage', 'names with characters the package codepage cannot hold'],
+  ['wix-variable', 'names that WiX would read as a variable'],
+  ['too-many-files', `more files than one cabinet can hold (${MAX_CABINET_FILES})`],
+];
 
 /**
- * Printable ASCII, at most MAX_NAME_LENGTH long, without a character any rule below looks for:
- * the forbidden < > : " | ? * \ (and /, which no name holds), ! (binder variables) and $
- * (preprocessor variables). Such a name is in every supported codepage and is its own NFC.
+ * Printable ASCII without ! (binder variables) or $ (preprocessor variables): in every
+ * supported codepage, its own NFC, and nothing WiX reads as syntax. Most names pass this one
+ * test and skip the MSI's per-rule work.
  */
-const PLAIN_NAME = new RegExp(String.raw`^[^\u0000-\u001f\u007f-\uffff<>:"|?*\\/!$]{0,${MAX_NAME_LENGTH}}$`);
-/** Every reserved device name starts like this (con, conin$, conout$, com1, ...). */
-const RESERVED_PREFIX = /^(?:con|prn|aux|nul|com|lpt)/i;
-
-/**
- * True when no name rule can object to `name`. Most payload names pass this one test and skip
- * the per-rule regexes, splits and normalisation (a third of checking a 50,000-file payload);
- * the others go through every rule as usual.
- */
-function isPlainName(name: string): boolean {
-  return PLAIN_NAME.test(name) && !endsInDotOrSpace(name) && !RESERVED_PREFIX.test(name);
-}
+const PLAIN_FOR_WIX = /^[\x20-\x7e]*$/;
+const WIX_SIGILS = /[!$]/;
 
 /** Finds every name problem; `checkPayloadNames` turns them into one error. */
 export function findNameProblems(entries: readonly PayloadEntry[], options: NameCheckOptions = {}): NameProblem[] {
   const codepage = options.codepage ?? DEFAULT_CODEPAGE;
   codepageCharset(codepage); // an unsupported codepage is an error even when every name is ASCII
-  const problems: NameProblem[] = [];
-  const paths = allPaths(entries);
-
-  // The first spelling of each key; the list of spellings only for keys spelled more than one
-  // way (a list per path was most of the allocations here).
-  const firstSpelling = new Map<string, string>();
-  const spellings = new Map<string, string[]>();
-  for (const p of paths) {
-    const key = normalisedPathKey(p); // `paths` are already normalised
-    const first = firstSpelling.get(key);
-    if (first === undefined) {
-      firstSpelling.set(key, p);
-      continue;
-    }
-    const group = spellings.get(key);
-    if (group) group.push(p);
-    else spellings.set(key, [first, p]);
-  }
-  if (spellings.size > 0) {
-    for (const key of firstSpelling.keys()) {
-      // In the order the keys were first seen, as `paths` is sorted.
-      const group = spellings.get(key);
-      if (!group) continue;
-      // Only report the shallowest clash: `Docs` vs `docs` implies their children clash too.
-      const parentKey = key.slice(0, Math.max(0, key.lastIndexOf('/')));
-      const parentClashes = parentKey !== '' && spellings.has(parentKey);
-      if (!parentClashes) problems.push({ rule: 'case-duplicate', path: group[0]!, detail: group.join(' <-> ') });
-    }
-  }
-
-  for (const p of paths) {
+  const { problems, placed } = checkInstallPaths(entries.map((e) => ({ path: e.relativePath, kind: e.kind })));
+  const found: NameProblem[] = [...problems];
+  for (const p of placed) {
     const name = p.slice(p.lastIndexOf('/') + 1);
-    if (isPlainName(name)) continue;
+    if (PLAIN_FOR_WIX.test(name) && !WIX_SIGILS.test(name)) continue;
     const nfc = installedName(name);
-    if (RESERVED_BASE.test(name.split('.')[0]!.trimEnd())) problems.push({ rule: 'reserved-name', path: p });
-    if (endsInDotOrSpace(name)) problems.push({ rule: 'trailing-dot-or-space', path: p });
-    const forbidden = forbiddenNameChars(name);
-    if (forbidden.length > 0) {
-      problems.push({ rule: 'forbidden-character', path: p, detail: forbidden.map(describeChar).join(', ') });
-    }
-    // Printable ASCII is in every supported codepage: skip the lookup for the common case.
-    const missing = PRINTABLE_ASCII.test(nfc) ? [] : unrepresentableChars(nfc, codepage);
+    const missing = unrepresentableChars(nfc, codepage);
     if (missing.length > 0) {
-      problems.push({ rule: 'codepage', path: p, detail: `codepage ${codepage} lacks ${missing.map(describeChar).join(', ')}` });
+      found.push({ rule: 'codepage', path: p, detail: `codepage ${codepage} lacks ${missing.map(describeChar).join(', ')}` });
     }
-    if (name.length > MAX_NAME_LENGTH) problems.push({ rule: 'too-long', path: p, detail: `${name.length} characters` });
     if (holdsBinderVariable(name)) {
-      problems.push({ rule: 'wix-variable', path: p, detail: 'holds "!(loc.", "!(wix." or "!(bind." syntax' });
+      found.push({ rule: 'wix-variable', path: p, detail: 'holds "!(loc.", "!(wix." or "!(bind." syntax' });
     } else if (options.wixl && wixlCannotEscape(name)) {
-      problems.push({ rule: 'wix-variable', path: p, detail: '"$(" cannot be escaped for wixl 0.101' });
+      found.push({ rule: 'wix-variable', path: p, detail: '"$(" cannot be escaped for wixl 0.101' });
     }
   }
-
   let files = 0;
   for (const entry of entries) if (entry.kind === 'file') files++;
-  if (files > MAX_CABINET_FILES) {
-    problems.push({ rule: 'too-many-files', path: '', detail: `${files} files` });
-  }
-  return problems;
-}
-
-function section(title: string, lines: readonly string[]): string {
-  return `  ${title}:\n${lines.map((l) => `    - ${l}`).join('\n')}`;
+  if (files > MAX_CABINET_FILES) found.push({ rule: 'too-many-files', path: '', detail: `${files} files` });
+  return found;
 }
 
 /** Formats name problems grouped by rule, every offending path listed. */
 export function formatNameProblems(problems: readonly NameProblem[]): string {
-  const sections: string[] = [];
-  for (const rule of Object.keys(RULE_TITLES) as NameRule[]) {
-    const hits = problems.filter((p) => p.rule === rule);
-    if (hits.length === 0) continue;
-    // A case clash is shown as its spellings; the whole-payload count has no path.
-    const lines = hits.map((h) =>
-      rule === 'case-duplicate' || h.path === '' ? (h.detail ?? h.path) : h.detail ? `${h.path}  (${h.detail})` : h.path,
-    );
-    sections.push(section(RULE_TITLES[rule], lines));
-  }
-  return sections.join('\n');
+  return formatPayloadProblems(problems, MSI_RULE_TITLES);
 }
 
 /**
