@@ -15,8 +15,11 @@ import { CancelledError } from '../util/errors.js';
 import { encodeTimeStampReq, nonceToBigInt } from './request.js';
 import type { TsaFailure, TsaTransportFailure } from './rfc3161.js';
 
-/** A timestamp reply is a few KiB; anything this large is not one. */
-const MAX_REPLY_BYTES = 1024 * 1024;
+/**
+ * A timestamp reply is a few KiB; anything this large is not one. The relay (relay.ts) holds the
+ * signing tools' replies to it too: osslsigncode itself reads whatever arrives.
+ */
+export const MAX_REPLY_BYTES = 1024 * 1024;
 
 export interface TimestampHttpReply {
   httpStatus: number;
@@ -37,10 +40,14 @@ export class TsaTransportError extends Error {
     message: string,
     /** Time spent before the failure. */
     readonly latencyMs: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; bytesReceived?: number },
   ) {
     super(message, options);
+    this.bytesReceived = options?.bytesReceived ?? 0;
   }
+
+  /** Bytes of the reply body read before we stopped (for 'too-large': at most one chunk past the cap). */
+  readonly bytesReceived: number;
 }
 
 export interface RequestTimestampOptions {
@@ -53,7 +60,7 @@ export interface RequestTimestampOptions {
 
 /**
  * POST a DER TimeStampReq as application/timestamp-query (RFC 3161 §3.4) and return the raw
- * reply. Throws TsaTransportError ('timeout' | 'connect-refused' | 'network'), or CancelledError
+ * reply. Throws TsaTransportError ('timeout' | 'connect-refused' | 'too-large' | 'network'), or CancelledError
  * when `signal` aborts. Does not look at the reply: see classifyTimeStampReply.
  */
 export function requestTimestamp(
@@ -139,13 +146,18 @@ export function requestTimestamp(
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const tooLarge = () =>
+          failWith(new TsaTransportError('too-large', `${where} sent more than 1 MiB; not a time-stamp reply`, elapsed(), { bytesReceived: size }));
+        // A declared length over the cap fails before a byte of the body is read.
+        if (Number(response.headers['content-length'] ?? 0) > MAX_REPLY_BYTES) {
+          tooLarge();
+          return;
+        }
         response.on('data', (chunk: Buffer) => {
+          if (settled) return;
           size += chunk.byteLength;
-          if (size > MAX_REPLY_BYTES) {
-            failWith(new TsaTransportError('network', `${where} sent more than 1 MiB; not a time-stamp reply`, elapsed()));
-          } else {
-            chunks.push(chunk);
-          }
+          if (size > MAX_REPLY_BYTES) tooLarge();
+          else chunks.push(chunk);
         });
         response.on('end', () =>
           settle(() =>
