@@ -30,7 +30,9 @@ export function credentialSecrets(credential: SigningCredential): string[] {
 
 /** The credential named by sign.certificate; secrets come from the environment and are registered for redaction. */
 export function credentialFrom(env: SigningEnv, cert: SignConfig['certificate']): SigningCredential {
-  // The secret reaches osslsigncode through a 0600 file; no child needs it in its environment.
+  // The secret reaches osslsigncode on its stdin; no child needs it in its environment. (The
+  // runner is told so when it is made, before the first child; this repeats it for callers
+  // that made their own.)
   env.runner.scrubEnv(cert.passwordEnv);
   const secret = (required: boolean): string | undefined => {
     const value = env.env[cert.passwordEnv];
