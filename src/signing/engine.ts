@@ -14,7 +14,7 @@
 // The tools never talk to a time-stamp server themselves: each attempt points them at a route
 // of a loopback relay started for this call (src/tsa/relay.ts), which forwards the request
 // through our bounded client and checks the reply before the tool sees it. The key's password
-// reaches osslsigncode on its stdin (src/tools/osslsigncode.ts).
+// reaches osslsigncode on its stdin (src/tools/osslsigncode.ts); signtool never gets one.
 
 
 import { rm, stat } from 'node:fs/promises';
@@ -29,7 +29,7 @@ import { runBounded } from '../util/parallel.js';
 import type { BackendOptions, Checked, SigningToolBackend } from './backends/backend.js';
 import { checkOsslsigncodeVersion, osslsigncodeBackend, osslsigncodePassword, toOsslCredential } from './backends/osslsigncode.js';
 import { signtoolBackend, toSigntoolCredential } from './backends/signtool.js';
-import { BACKEND_CREDENTIALS, credentialSecrets, type SigningBackend, type SigningCredential } from './credentials.js';
+import { BACKEND_CREDENTIALS, credentialSecrets, SIGNTOOL_PFX_REFUSED, type SigningBackend, type SigningCredential } from './credentials.js';
 import { displayServer, signWithFailover, type SignAttempt } from './failover.js';
 import { ServerLimiter, type ServerLimiterOptions } from './limiter.js';
 
@@ -101,7 +101,9 @@ export async function signFiles(options: SignFilesOptions): Promise<SignedFileRe
   const { runner, credential } = options;
   if (!BACKEND_CREDENTIALS[options.backend].includes(credential.kind)) {
     throw new UsageError(
-      `${options.backend} cannot sign with a ${credential.kind} credential; it takes ${BACKEND_CREDENTIALS[options.backend].join(', ')}.`,
+      options.backend === 'signtool' && credential.kind === 'pkcs12'
+        ? SIGNTOOL_PFX_REFUSED
+        : `${options.backend} cannot sign with a ${credential.kind} credential; it takes ${BACKEND_CREDENTIALS[options.backend].join(', ')}.`,
     );
   }
   if (options.servers.length === 0) {

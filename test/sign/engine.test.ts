@@ -341,7 +341,7 @@ describe('signFiles with osslsigncode', () => {
     await expect(signFiles(opts(capture(), [exe], [fleet.url('healthy')], { credential: { kind: 'thumbprint', sha1: 'AB' } }))).rejects.toBeInstanceOf(UsageError);
     await expect(
       signFiles(opts(capture(), [exe], [fleet.url('healthy')], { backend: 'signtool', credential: { kind: 'pem', cert: 'c', key: 'k' } })),
-    ).rejects.toThrow('signtool cannot sign with a pem credential; it takes pkcs12, thumbprint, subject, azure.');
+    ).rejects.toThrow('signtool cannot sign with a pem credential; it takes thumbprint, subject, azure.');
     await expect(signFiles(opts(capture(), [exe], []))).rejects.toBeInstanceOf(UsageError);
   });
 

@@ -4,7 +4,7 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SigntoolSignError, signtoolSign, signtoolVerify, type SigntoolCredential } from '../../tools/signtool.js';
 import { UsageError } from '../../util/errors.js';
-import type { SigningCredential } from '../credentials.js';
+import { SIGNTOOL_PFX_REFUSED, type SigningCredential } from '../credentials.js';
 import { PermanentSigningError } from '../failover.js';
 import { backstop, failOnReport, publisherInfo, throughRelay, type BackendOptions, type SigningToolBackend } from './backend.js';
 
@@ -50,7 +50,7 @@ export function signtoolBackend(options: BackendOptions, credential: SigntoolCre
 export function toSigntoolCredential(credential: SigningCredential): SigntoolCredential {
   switch (credential.kind) {
     case 'pkcs12':
-      return { kind: 'pfx', pfx: credential.pfx, password: credential.password };
+      throw new UsageError(SIGNTOOL_PFX_REFUSED);
     case 'thumbprint':
       return { kind: 'thumbprint', sha1: credential.sha1 };
     case 'subject':
