@@ -1,9 +1,10 @@
-// Talk to RFC 3161 time-stamp servers over HTTP: one request primitive with a hard deadline,
-// a health probe built on it, and a pure ranking of probe results.
+// Talk to RFC 3161 time-stamp servers over HTTP: one request primitive with a hard deadline
+// and a size cap, a health probe built on it, and a pure ranking of probe results.
 //
-// Why our own deadline: osslsigncode and signtool have no timeout at all (a hung server stalls
-// the release forever, one CI log shows signtool waiting ~29 min), so the servers we hand to
-// osslsigncode must have just answered a probe in time.
+// Why our own client: osslsigncode and signtool have no timeout at all (a hung server stalls
+// the release forever, one CI log shows signtool waiting ~29 min) and osslsigncode reads a
+// reply of any size. So servers are probed before signing, and while signing the tools' own
+// requests go through this client too, by way of the loopback relay (relay.ts).
 
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -84,9 +85,9 @@ export function requestTimestamp(
   }
   const proxy = proxyFor(target, options.env ?? process.env);
   if (proxy && target.protocol === 'https:') {
-    // A CONNECT tunnel is not implemented: say so rather than probe a route signing will not take.
+    // A CONNECT tunnel is not implemented (the probe and the signing relay both come here): say so.
     return Promise.reject(
-      new TsaTransportError('network', `${target.host} is https and https_proxy is set: the probe cannot tunnel through a proxy; use an http:// URL or set timestamp.probe: false`, 0),
+      new TsaTransportError('network', `${target.host} is https and https_proxy is set: winship cannot tunnel to a time-stamp server through a proxy; use the server's http:// URL`, 0),
     );
   }
   // host:port only: the URL may carry credentials or tokens.
