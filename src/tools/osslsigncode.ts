@@ -20,7 +20,8 @@
 //   `-readpass /dev/stdin` would work with any version from a shell, but not from Node: libuv
 //   gives a child a socketpair as stdin, and opening /dev/stdin (/proc/self/fd/0) on a socket
 //   fails with ENXIO (checked with osslsigncode 2.9 on Linux). On Windows, 2.9 reads `-` with
-//   the C runtime's read() on the pipe's handle, so the same route works there.
+//   the C runtime's read() on the pipe's handle, so the same route works there (text mode:
+//   see pipedPasswordProblem). Untested on Windows, where there is no osslsigncode here.
 
 import path from 'node:path';
 import { StageError, UsageError } from '../util/errors.js';
@@ -101,12 +102,15 @@ function credentialArgs(credential: OsslsigncodeCredential): string[] {
 /**
  * Why `password` cannot travel through `-readpass -` unchanged, or undefined. osslsigncode reads
  * one buffer of 4096 bytes, ends the string at a NUL and strips trailing line breaks: such a
- * password would silently become another one.
+ * password would silently become another one. On Windows its C runtime reads stdin in text
+ * mode, which turns CR LF into LF and stops at Ctrl-Z (not testable here: checked against the
+ * CRT's documented _read behaviour).
  */
-export function pipedPasswordProblem(password: string): string | undefined {
+export function pipedPasswordProblem(password: string, platform: NodeJS.Platform = process.platform): string | undefined {
   if (password.includes('\0')) return 'it contains a NUL character';
   if (/[\r\n]$/.test(password)) return 'it ends with a line break, which osslsigncode strips';
   if (Buffer.byteLength(password) > 4094) return 'it is longer than 4094 bytes, more than osslsigncode reads';
+  if (platform === 'win32' && /[\r\x1a]/.test(password)) return 'it contains a carriage return or Ctrl-Z, which Windows text-mode input changes';
   return undefined;
 }
 

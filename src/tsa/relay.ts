@@ -178,14 +178,20 @@ async function relayOne(route: Route, req: http.IncomingMessage, signal: AbortSi
   }
   route.bytesReceived = reply.body.byteLength;
 
-  const verdict = await classifyTimeStampReply({
-    request: { imprint: asked.imprint, imprintAlgorithm: asked.imprintAlgorithm, ...(asked.nonce !== undefined ? { nonce: asked.nonce } : {}) },
-    httpStatus: reply.httpStatus,
-    httpStatusText: reply.httpStatusText,
-    contentType: reply.contentType,
-    body: reply.body,
-    now: (options.now ?? (() => new Date()))(),
-  });
+  let verdict: Awaited<ReturnType<typeof classifyTimeStampReply>>;
+  try {
+    verdict = await classifyTimeStampReply({
+      request: { imprint: asked.imprint, imprintAlgorithm: asked.imprintAlgorithm, ...(asked.nonce !== undefined ? { nonce: asked.nonce } : {}) },
+      httpStatus: reply.httpStatus,
+      httpStatusText: reply.httpStatusText,
+      contentType: reply.contentType,
+      body: reply.body,
+      now: (options.now ?? (() => new Date()))(),
+    });
+  } catch (err) {
+    // A reply our parser chokes on is still not one to hand to the tool.
+    return { failure: `the reply (${reply.body.byteLength} bytes) could not be checked: ${err instanceof Error ? err.message : String(err)}` };
+  }
   if (verdict.verdict === 'failed') return { failure: describeRelayFailure(verdict.reason, verdict.detail) };
   return { reply: reply.body };
 }

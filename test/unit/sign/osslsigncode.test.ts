@@ -294,5 +294,8 @@ describe('the password on osslsigncode\'s stdin', () => {
     expect(pipedPasswordProblem('abc\r')).toBe('it ends with a line break, which osslsigncode strips');
     expect(pipedPasswordProblem('é'.repeat(2047))).toBeUndefined(); // 4094 bytes
     expect(pipedPasswordProblem('é'.repeat(2048))).toBe('it is longer than 4094 bytes, more than osslsigncode reads');
+    expect(pipedPasswordProblem('a\rb', 'linux')).toBeUndefined();
+    expect(pipedPasswordProblem('a\rb', 'win32')).toBe('it contains a carriage return or Ctrl-Z, which Windows text-mode input changes');
+    expect(pipedPasswordProblem('a\x1ab', 'win32')).toBe('it contains a carriage return or Ctrl-Z, which Windows text-mode input changes');
   });
 });
