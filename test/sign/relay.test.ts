@@ -36,8 +36,8 @@ beforeAll(async () => {
   pki = await createTestPki(path.join(dir, 'pki'));
   fleet = await startTsaFleet(pki, [
     { kind: 'healthy', name: 'healthy' },
-    // Slower than the oversized one, so that the probe ranks the oversized one first.
-    { kind: 'healthy', name: 'healthy-slow', extraLatencyMs: 500 },
+    // Slower than the oversized one by a margin a loaded machine keeps, so the probe ranks that one first.
+    { kind: 'healthy', name: 'healthy-slow', extraLatencyMs: 1500 },
     { kind: 'oversized', name: 'oversized' },
     { kind: 'oversized', name: 'oversized-after-probe', honestReplies: 1 },
     { kind: 'endless', name: 'endless' },
