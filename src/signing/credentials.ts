@@ -17,10 +17,28 @@ export type SigningCredential =
 
 export type SigningBackend = 'osslsigncode' | 'signtool';
 
+/** signtool gets no PFX: it would need the password in its argv (src/tools/signtool.ts). */
 export const BACKEND_CREDENTIALS: Readonly<Record<SigningBackend, readonly SigningCredential['kind'][]>> = {
   osslsigncode: ['pkcs12', 'pem', 'pkcs11'],
-  signtool: ['pkcs12', 'thumbprint', 'subject', 'azure'],
+  signtool: ['thumbprint', 'subject', 'azure'],
 };
+
+/**
+ * Why signtool is not given a PFX, and what to do instead: signtool takes a PFX password only in
+ * argv (`/p`), where any process on the machine can read it.
+ */
+export const SIGNTOOL_PFX_REFUSED =
+  'signtool takes a PFX password only on its command line (/p), where every process on this machine can read it, so winship does not sign with a PFX through signtool. ' +
+  'Either import the PFX into the certificate store once (PowerShell: Import-PfxCertificate -FilePath codesign.pfx -CertStoreLocation Cert:\\CurrentUser\\My -Password (Read-Host -AsSecureString)) ' +
+  'and set sign.certificate.thumbprint to its SHA-1 thumbprint instead of pfx, or use sign.backend: osslsigncode (2.9 or newer reads the password from a pipe, on Windows too).';
+
+/** Why `backend` cannot sign with `kind`, or undefined. */
+export function credentialMismatch(backend: SigningBackend, kind: SigningCredential['kind']): string | undefined {
+  if (BACKEND_CREDENTIALS[backend].includes(kind)) return undefined;
+  if (backend === 'signtool' && kind === 'pkcs12') return SIGNTOOL_PFX_REFUSED;
+  const able = (Object.keys(BACKEND_CREDENTIALS) as SigningBackend[]).filter((b) => BACKEND_CREDENTIALS[b].includes(kind));
+  return `${backend} cannot sign with a ${kind} certificate; use sign.backend: ${able.join(' or ')}${able.includes('signtool') ? ' (on Windows)' : ''}`;
+}
 
 /** The secrets a credential carries, for redaction. */
 export function credentialSecrets(credential: SigningCredential): string[] {
@@ -30,7 +48,9 @@ export function credentialSecrets(credential: SigningCredential): string[] {
 
 /** The credential named by sign.certificate; secrets come from the environment and are registered for redaction. */
 export function credentialFrom(env: SigningEnv, cert: SignConfig['certificate']): SigningCredential {
-  // The secret reaches osslsigncode through a 0600 file; no child needs it in its environment.
+  // The secret reaches osslsigncode on its stdin; no child needs it in its environment. (The
+  // runner is told so when it is made, before the first child; this repeats it for callers
+  // that made their own.)
   env.runner.scrubEnv(cert.passwordEnv);
   const secret = (required: boolean): string | undefined => {
     const value = env.env[cert.passwordEnv];

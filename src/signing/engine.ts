@@ -10,20 +10,26 @@
 //   3. a bad timestamp fails the attempt and the next server is tried; a bad signature (expired
 //      or untrusted certificate) fails the file at once, since no server can fix it.
 // Steps 1-2 form one attempt of signWithFailover, under one deadline.
+//
+// The tools never talk to a time-stamp server themselves: each attempt points them at a route
+// of a loopback relay started for this call (src/tsa/relay.ts), which forwards the request
+// through our bounded client and checks the reply before the tool sees it. The key's password
+// reaches osslsigncode on its stdin (src/tools/osslsigncode.ts); signtool never gets one.
 
 
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { withPasswordFile } from '../tools/osslsigncode.js';
+import { pipedPasswordProblem } from '../tools/osslsigncode.js';
 import type { ToolRunner } from '../tools/runner.js';
+import { startTimestampRelay, type RelayRoute, type TimestampRelay } from '../tsa/relay.js';
 import { urlSecrets } from '../tsa/servers.js';
 import { StageError, UsageError } from '../util/errors.js';
 import { produceAtomic } from '../util/fs.js';
 import { runBounded } from '../util/parallel.js';
-import type { Checked, SigningToolBackend } from './backends/backend.js';
-import { checkOsslsigncodeForMsix, osslsigncodeBackend, osslsigncodePassword, toOsslCredential } from './backends/osslsigncode.js';
+import type { BackendOptions, Checked, SigningToolBackend } from './backends/backend.js';
+import { checkOsslsigncodeVersion, osslsigncodeBackend, osslsigncodePassword, toOsslCredential } from './backends/osslsigncode.js';
 import { signtoolBackend, toSigntoolCredential } from './backends/signtool.js';
-import { BACKEND_CREDENTIALS, credentialSecrets, type SigningBackend, type SigningCredential } from './credentials.js';
+import { BACKEND_CREDENTIALS, credentialSecrets, SIGNTOOL_PFX_REFUSED, type SigningBackend, type SigningCredential } from './credentials.js';
 import { displayServer, signWithFailover, type SignAttempt } from './failover.js';
 import { ServerLimiter, type ServerLimiterOptions } from './limiter.js';
 
@@ -66,6 +72,8 @@ export interface SignFilesOptions {
   limiter?: ServerLimiter;
   /** Told about each file as soon as its signed, verified copy has replaced it. */
   onSigned?: (record: SignedFileRecord) => void | Promise<void>;
+  /** The relay the tools send timestamp requests to (tests); default: one started for this call and stopped at its end. */
+  relay?: TimestampRelay;
 }
 
 /** What artifacts.json records for a signed file. No secrets: no password, no server credentials. */
@@ -93,7 +101,9 @@ export async function signFiles(options: SignFilesOptions): Promise<SignedFileRe
   const { runner, credential } = options;
   if (!BACKEND_CREDENTIALS[options.backend].includes(credential.kind)) {
     throw new UsageError(
-      `${options.backend} cannot sign with a ${credential.kind} credential; it takes ${BACKEND_CREDENTIALS[options.backend].join(', ')}.`,
+      options.backend === 'signtool' && credential.kind === 'pkcs12'
+        ? SIGNTOOL_PFX_REFUSED
+        : `${options.backend} cannot sign with a ${credential.kind} credential; it takes ${BACKEND_CREDENTIALS[options.backend].join(', ')}.`,
     );
   }
   if (options.servers.length === 0) {
@@ -110,20 +120,41 @@ export async function signFiles(options: SignFilesOptions): Promise<SignedFileRe
       ...(options.maxInFlightPerServer !== undefined ? { maxInFlightPerServer: options.maxInFlightPerServer } : {}),
     });
 
-  if (options.backend === 'osslsigncode') {
-    if (options.files.some((f) => /\.(msix|appx)(bundle)?$/i.test(f))) await checkOsslsigncodeForMsix(runner);
-    const password = osslsigncodePassword(credential);
-    if (password === undefined) return signAll(options, limiter, osslsigncodeBackend(options, toOsslCredential(credential, undefined)));
-    // A dry run writes nothing, the password file included: its listing shows a placeholder.
-    if (runner.dryRun) return signAll(options, limiter, osslsigncodeBackend(options, toOsslCredential(credential, DRY_RUN_PASSWORD_FILE)));
-    return withPasswordFile(password, (file) =>
-      signAll(options, limiter, osslsigncodeBackend(options, toOsslCredential(credential, file))),
-    );
+  const password = options.backend === 'osslsigncode' ? osslsigncodePassword(credential) : undefined;
+  const problem = password === undefined ? undefined : pipedPasswordProblem(password);
+  if (problem) throw new UsageError(`sign.certificate: the password cannot be given to osslsigncode: ${problem}. Change the password of the key.`);
+  if (options.backend === 'osslsigncode' && !runner.dryRun) {
+    await checkOsslsigncodeVersion(runner, { msix: options.files.some((f) => /\.(msix|appx)(bundle)?$/i.test(f)), pipedPassword: password !== undefined });
   }
-  return signAll(options, limiter, signtoolBackend(options, toSigntoolCredential(credential)));
+
+  return withRelay(options, async (relay) => {
+    const backendOptions: BackendOptions = { ...options, relay };
+    const backend =
+      options.backend === 'osslsigncode'
+        ? osslsigncodeBackend(backendOptions, toOsslCredential(credential))
+        : signtoolBackend(backendOptions, toSigntoolCredential(credential));
+    return signAll(options, limiter, backend);
+  });
 }
 
-const DRY_RUN_PASSWORD_FILE = '<password file>';
+/** Run `use` with the caller's relay, or with one that lives exactly as long as this call. */
+async function withRelay<T>(options: SignFilesOptions, use: (relay: TimestampRelay) => Promise<T>): Promise<T> {
+  if (options.relay) return use(options.relay);
+  // A dry run starts nothing: its listing names each server by a fixed placeholder.
+  if (options.runner.dryRun) return use(DRY_RUN_RELAY);
+  const relay = await startTimestampRelay();
+  try {
+    return await use(relay);
+  } finally {
+    await relay.close();
+  }
+}
+
+/** What a dry run lists instead of a relay route: the same on every run, without credentials. */
+const DRY_RUN_RELAY: TimestampRelay = {
+  route: (upstream): RelayRoute => ({ url: `<relay to ${displayServer(upstream)}>`, requests: 0, failure: undefined, bytesReceived: 0, close() {} }),
+  close: () => Promise.resolve(),
+};
 
 /** Every file exists, and none is listed twice (two workers would race on one file). */
 

@@ -1,5 +1,5 @@
 import { StageError } from '../util/errors.js';
-import { BACKEND_CREDENTIALS, credentialFrom, devCredential, type SigningBackend, type SigningCredential } from './credentials.js';
+import { credentialFrom, credentialMismatch, devCredential, type SigningBackend, type SigningCredential } from './credentials.js';
 import type { SignedFileRecord } from './engine.js';
 import { displayServer } from './failover.js';
 import { ServerLimiter } from './limiter.js';
@@ -21,13 +21,18 @@ export interface SigningPlan {
   limiter: ServerLimiter;
 }
 
-export function chooseSigningBackend(configured: SignConfig['backend'], platform: NodeJS.Platform): SigningBackend {
+/**
+ * `auto`: osslsigncode off Windows; on Windows signtool for keys in the certificate store or
+ * Azure, osslsigncode for key files (signtool would need a PFX password in its argv, and cannot
+ * read PEM or PKCS#11 keys at all).
+ */
+export function chooseSigningBackend(configured: SignConfig['backend'], platform: NodeJS.Platform, kind?: SigningCredential['kind']): SigningBackend {
   if (configured !== 'auto') return configured;
-  return platform === 'win32' ? 'signtool' : 'osslsigncode';
+  if (platform !== 'win32') return 'osslsigncode';
+  return kind === 'pkcs12' || kind === 'pem' || kind === 'pkcs11' ? 'osslsigncode' : 'signtool';
 }
 
 export async function makeSigningPlan(env: SigningEnv, sign: SignConfig): Promise<SigningPlan> {
-  const backend = chooseSigningBackend(sign.backend, process.platform);
   const resolve = (p: string | undefined) => (p === undefined ? undefined : env.project(p));
   // Timestamp tokens chain to the configured TSA roots, else to the system store (where the
   // public TSAs chain), never to caFile: -TSA-CAfile replaces the store, so a private signing
@@ -45,10 +50,9 @@ export async function makeSigningPlan(env: SigningEnv, sign: SignConfig): Promis
     credential = credentialFrom(env, sign.certificate);
     verify = { caFile: resolve(sign.verify.caFile), tsaCaFile, onlineRevocation };
   }
-  if (!BACKEND_CREDENTIALS[backend].includes(credential.kind)) {
-    const able = (Object.keys(BACKEND_CREDENTIALS) as SigningBackend[]).filter((b) => BACKEND_CREDENTIALS[b].includes(credential.kind));
-    throw new StageError(`sign: ${backend} cannot sign with a ${credential.kind} certificate; use sign.backend: ${able.join(' or ')}${able.includes('signtool') ? ' (on Windows)' : ''}`);
-  }
+  const backend = chooseSigningBackend(sign.backend, process.platform, credential.kind);
+  const mismatch = credentialMismatch(backend, credential.kind);
+  if (mismatch) throw new StageError(`sign: ${mismatch}`);
 
   const ts = env.config.timestamp;
   const configured = timestampServers(ts);

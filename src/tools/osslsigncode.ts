@@ -11,13 +11,21 @@
 //   is parsed line by line, and the engine checks the token itself (src/signing/timestampToken.ts).
 // - "Connecting to URL" on stdout means it got as far as the TSA: a failure before that line
 //   (wrong password, unsupported file) is not the server's fault and retrying cannot help.
+// - It reads a timestamp reply of any size, and takes its proxy from http_proxy/https_proxy
+//   (OpenSSL's HTTP client): it is pointed at our loopback relay (src/tsa/relay.ts), which
+//   bounds and checks the reply, and runs without the proxy variables, which are the relay's.
+// - `-readpass -` (2.9+) reads the password with one read() of standard input, strips trailing
+//   CR/LF and a UTF-8 BOM, and takes at most 4095 bytes. The password goes there, through the
+//   pipe the runner writes (RunSpec.input): never a file, argv or the environment.
+//   `-readpass /dev/stdin` would work with any version from a shell, but not from Node: libuv
+//   gives a child a socketpair as stdin, and opening /dev/stdin (/proc/self/fd/0) on a socket
+//   fails with ENXIO (checked with osslsigncode 2.9 on Linux). On Windows, 2.9 reads `-` with
+//   the C runtime's read() on the pipe's handle, so the same route works there (text mode:
+//   see pipedPasswordProblem). Untested on Windows, where there is no osslsigncode here.
 
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { StageError } from '../util/errors.js';
+import { StageError, UsageError } from '../util/errors.js';
 import { digestName, type VerifiedSignature, type VerifyReport } from './verifyReport.js';
-import { forgetTemp, tempSibling } from '../util/fs.js';
 import { dateFromAsctimeFields } from '../util/dates.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
@@ -26,16 +34,20 @@ export const osslsigncode: Tool = {
   command: 'osslsigncode',
   install:
     'apt-get install osslsigncode (Debian bookworm: apt-get install -t bookworm-backports osslsigncode for 2.9; ' +
-    'MSIX/APPX needs 2.7 or newer; macOS: brew install osslsigncode)',
+    'MSIX/APPX needs 2.7 or newer, a key password 2.9; macOS: brew install osslsigncode; ' +
+    'Windows: the release zip from https://github.com/mtrojnar/osslsigncode/releases, on PATH)',
 };
 
 /** APPX/MSIX support arrived in osslsigncode 2.7 (NEWS.md). */
 export const MIN_OSSLSIGNCODE_FOR_MSIX: readonly [number, number] = [2, 7];
 
-/** How osslsigncode gets the signing key. Passwords and PINs only ever travel in a 0600 file. */
+/** `-readpass -` (the password on standard input) arrived in osslsigncode 2.9. */
+export const MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD: readonly [number, number] = [2, 9];
+
+/** How osslsigncode gets the signing key. Passwords and PINs only ever travel through its stdin. */
 export type OsslsigncodeCredential =
-  | { kind: 'pkcs12'; pfx: string; passwordFile: string }
-  | { kind: 'pem'; cert: string; key: string; passwordFile?: string }
+  | { kind: 'pkcs12'; pfx: string; password: string }
+  | { kind: 'pem'; cert: string; key: string; password?: string }
   | {
       kind: 'pkcs11';
       /** The PKCS#11 module (.so) of the token or HSM. */
@@ -46,8 +58,8 @@ export type OsslsigncodeCredential =
       cert: string;
       /** OpenSSL engine (-pkcs11engine); osslsigncode finds one by default. */
       engine?: string;
-      /** The token PIN, in a file (-readpass). */
-      passwordFile?: string;
+      /** The token PIN (-readpass -, like a password). */
+      password?: string;
     };
 
 export interface OsslsigncodeSignSpec {
@@ -67,12 +79,13 @@ export interface OsslsigncodeSignSpec {
 }
 
 function credentialArgs(credential: OsslsigncodeCredential): string[] {
-  const pass = (file: string | undefined) => (file === undefined ? [] : ['-readpass', file]);
+  // "-": the password comes on standard input (osslsigncodeSign writes it there).
+  const pass = credential.password === undefined ? [] : ['-readpass', '-'];
   switch (credential.kind) {
     case 'pkcs12':
-      return ['-pkcs12', credential.pfx, ...pass(credential.passwordFile)];
+      return ['-pkcs12', credential.pfx, ...pass];
     case 'pem':
-      return ['-certs', credential.cert, '-key', credential.key, ...pass(credential.passwordFile)];
+      return ['-certs', credential.cert, '-key', credential.key, ...pass];
     case 'pkcs11':
       return [
         ...(credential.engine !== undefined ? ['-pkcs11engine', credential.engine] : []),
@@ -81,12 +94,34 @@ function credentialArgs(credential: OsslsigncodeCredential): string[] {
         ...(credential.cert.startsWith('pkcs11:') ? ['-pkcs11cert', credential.cert] : ['-certs', credential.cert]),
         '-key',
         credential.keyId,
-        ...pass(credential.passwordFile),
+        ...pass,
       ];
   }
 }
 
-/** argv after "osslsigncode". Never contains a secret: passwords go through -readpass FILE. */
+/**
+ * Why `password` cannot travel through `-readpass -` unchanged, or undefined. osslsigncode reads
+ * one buffer of 4096 bytes, ends the string at a NUL and strips trailing line breaks: such a
+ * password would silently become another one. On Windows its C runtime reads stdin in text
+ * mode, which turns CR LF into LF and stops at Ctrl-Z (not testable here: checked against the
+ * CRT's documented _read behaviour).
+ */
+export function pipedPasswordProblem(password: string, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (password.includes('\0')) return 'it contains a NUL character';
+  if (/[\r\n]$/.test(password)) return 'it ends with a line break, which osslsigncode strips';
+  if (Buffer.byteLength(password) > 4094) return 'it is longer than 4094 bytes, more than osslsigncode reads';
+  if (platform === 'win32' && /[\r\x1a]/.test(password)) return 'it contains a carriage return or Ctrl-Z, which Windows text-mode input changes';
+  return undefined;
+}
+
+/** What the signing run writes to osslsigncode's standard input: the password and a newline, or nothing. */
+export function osslsigncodeSignInput(credential: OsslsigncodeCredential): string {
+  // The newline matters: without it an empty password would be an empty read, which
+  // osslsigncode takes for a failure.
+  return credential.password === undefined ? '' : `${credential.password}\n`;
+}
+
+/** argv after "osslsigncode". Never contains a secret: passwords go through -readpass - (stdin). */
 export function osslsigncodeSignArgs(spec: OsslsigncodeSignSpec): string[] {
   return [
     'sign',
@@ -274,32 +309,6 @@ export function describeOsslsigncodeFailure(stdout: string, stderr: string): str
 }
 
 // ---------------------------------------------------------------------------------------------
-// Password files
-
-/**
- * Run `use` with a file holding `secret` and a newline, mode 0600 inside a new 0700
- * folder, and remove both afterwards. The folder is registered as a live temp, so an interrupted
- * run deletes it on exit too. The secret never goes into argv (visible in `ps`) or the
- * environment (visible in /proc/PID/environ to the same user). Register the secret with
- * `runner.addSecret` as well, so it is redacted should a tool ever echo it.
- */
-export async function withPasswordFile<T>(secret: string, use: (file: string) => Promise<T>): Promise<T> {
-  const dir = tempSibling(path.join(os.tmpdir(), 'winship-secret'));
-  try {
-    // Not recursive: fail rather than reuse a folder someone else created at this name.
-    await mkdir(dir, { mode: 0o700 });
-    const file = path.join(dir, 'password');
-    // With a newline, which osslsigncode strips: it refuses an empty file, so without it an
-    // empty PFX password (openssl pkcs12 -passout pass:) could never be used.
-    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return await use(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-    forgetTemp(dir);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Running
 
 export interface OsslsigncodeRunOptions {
@@ -331,7 +340,15 @@ export async function osslsigncodeVersion(runner: ToolRunner): Promise<string> {
   return version ? version.join('.') : stdout.trim().split(/\r?\n/)[0] ?? '';
 }
 
+/** OpenSSL's HTTP client takes its proxy from these: the relay on loopback must be reached directly. */
+const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'];
+
 export async function osslsigncodeSign(runner: ToolRunner, spec: OsslsigncodeSignSpec, options: OsslsigncodeRunOptions): Promise<void> {
+  const password = spec.credential.password;
+  if (password !== undefined) {
+    const problem = pipedPasswordProblem(password);
+    if (problem) throw new UsageError(`The signing password cannot be given to osslsigncode: ${problem}. Change the password of the key.`);
+  }
   try {
     await runner.run({
       tool: osslsigncode,
@@ -339,8 +356,10 @@ export async function osslsigncodeSign(runner: ToolRunner, spec: OsslsigncodeSig
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
       subject: options.subject ?? path.basename(spec.input),
-      // Closed stdin: osslsigncode must never sit waiting for a password prompt.
-      input: '',
+      // The password on a pipe, or closed stdin: osslsigncode must never sit waiting at a prompt.
+      input: osslsigncodeSignInput(spec.credential),
+      ...(password ? { secrets: [password] } : {}),
+      unsetEnv: PROXY_VARIABLES,
     });
   } catch (err) {
     if (err instanceof ToolFailedError && !err.timedOut) {

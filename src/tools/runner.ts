@@ -21,6 +21,8 @@ export interface RunSpec {
   cwd?: string;
   /** Extra environment, shown in printed command lines. */
   env?: Readonly<Record<string, string>>;
+  /** Variables this child must not inherit (the proxy settings of a tool pointed at our loopback relay). */
+  unsetEnv?: readonly string[];
   /** Kill the whole process tree after this long. Every call has one: the tools we drive have none. */
   timeoutMs?: number;
   input?: string | Uint8Array;
@@ -232,7 +234,7 @@ function startChild(spec: RunSpec, scrubbed: ReadonlySet<string>): { pid: number
   const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
   // Windows variable names are case-insensitive: a secret in Winship_Pfx_Password goes too.
   const fold = (name: string) => (process.platform === 'win32' ? name.toUpperCase() : name);
-  const hidden = new Set([...scrubbed].map(fold));
+  const hidden = new Set([...scrubbed, ...(spec.unsetEnv ?? [])].map(fold));
   for (const name of Object.keys(env)) if (hidden.has(fold(name))) delete env[name];
   let child: ReturnType<typeof spawn>;
   try {

@@ -10,8 +10,12 @@
 //   "SignTool Warning: Signing succeeded, but an error occurred while attempting to timestamp"
 //   and leaves a signed but untimestamped file: that is a failure for a release.
 // - It signs in place (no -out), and has no timeout: one CI log shows /tr hanging ~29 minutes.
-// - `/p PASSWORD` is the only way to give a PFX password on its command line; it is passed to
-//   the runner as a secret so it is redacted from every printed line, error and log.
+// - `/p PASSWORD` is its only way to take a PFX password, in argv, where every process of the
+//   machine can read it (and process-creation auditing logs it). So this adapter has no `/f`
+//   + `/p`: a key for signtool lives in the certificate store (`/sha1`, `/n`, hardware tokens)
+//   or in Azure Trusted Signing (`/dlib`). A PFX with a password is osslsigncode's, which reads
+//   the password from a pipe (src/tools/osslsigncode.ts), on Windows too.
+// - Its `/tr` URL is our loopback timestamp relay (src/tsa/relay.ts), never the server itself.
 
 import path from 'node:path';
 import { StageError } from '../util/errors.js';
@@ -28,9 +32,7 @@ export const signtool: Tool = {
 };
 
 export type SigntoolCredential =
-  /** A PFX file and its password (`/f /p`). */
-  | { kind: 'pfx'; pfx: string; password: string }
-  /** A certificate in the Windows store, by SHA-1 thumbprint (`/sha1`): hardware tokens, EV keys. */
+  /** A certificate in the Windows store, by SHA-1 thumbprint (`/sha1`): hardware tokens, EV keys, an imported PFX. */
   | { kind: 'thumbprint'; sha1: string }
   /** A certificate in the Windows store, by subject name (`/n`). */
   | { kind: 'subject'; name: string }
@@ -54,8 +56,6 @@ export interface SigntoolSignSpec {
 
 function credentialArgs(credential: SigntoolCredential): string[] {
   switch (credential.kind) {
-    case 'pfx':
-      return ['/f', credential.pfx, '/p', credential.password];
     case 'thumbprint':
       return ['/sha1', credential.sha1];
     case 'subject':
@@ -65,7 +65,7 @@ function credentialArgs(credential: SigntoolCredential): string[] {
   }
 }
 
-/** argv after "signtool". Contains the PFX password for 'pfx': run it with signtoolSecrets(). */
+/** argv after "signtool". Never contains a secret: signtool gets no password (see the header). */
 export function signtoolSignArgs(spec: SigntoolSignSpec): string[] {
   return [
     'sign',
@@ -80,11 +80,6 @@ export function signtoolSignArgs(spec: SigntoolSignSpec): string[] {
     ...(spec.nest ? ['/as'] : []),
     spec.file,
   ];
-}
-
-/** Strings in signtool's argv that must never be printed. */
-export function signtoolSecrets(credential: SigntoolCredential): string[] {
-  return credential.kind === 'pfx' ? [credential.password] : [];
 }
 
 /** `/pa`: the Authenticode policy (the default is the driver policy); `/all`: nested signatures too. */
@@ -268,7 +263,6 @@ export async function signtoolSign(runner: ToolRunner, spec: SigntoolSignSpec, o
     const result = await runner.run({
       tool: signtool,
       args: signtoolSignArgs(spec),
-      secrets: signtoolSecrets(spec.credential),
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
       subject: options.subject ?? path.basename(spec.file),

@@ -1,9 +1,10 @@
-// Talk to RFC 3161 time-stamp servers over HTTP: one request primitive with a hard deadline,
-// a health probe built on it, and a pure ranking of probe results.
+// Talk to RFC 3161 time-stamp servers over HTTP: one request primitive with a hard deadline
+// and a size cap, a health probe built on it, and a pure ranking of probe results.
 //
-// Why our own deadline: osslsigncode and signtool have no timeout at all (a hung server stalls
-// the release forever, one CI log shows signtool waiting ~29 min), so the servers we hand to
-// osslsigncode must have just answered a probe in time.
+// Why our own client: osslsigncode and signtool have no timeout at all (a hung server stalls
+// the release forever, one CI log shows signtool waiting ~29 min) and osslsigncode reads a
+// reply of any size. So servers are probed before signing, and while signing the tools' own
+// requests go through this client too, by way of the loopback relay (relay.ts).
 
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -15,8 +16,11 @@ import { CancelledError } from '../util/errors.js';
 import { encodeTimeStampReq, nonceToBigInt } from './request.js';
 import type { TsaFailure, TsaTransportFailure } from './rfc3161.js';
 
-/** A timestamp reply is a few KiB; anything this large is not one. */
-const MAX_REPLY_BYTES = 1024 * 1024;
+/**
+ * A timestamp reply is a few KiB; anything this large is not one. The relay (relay.ts) holds the
+ * signing tools' replies to it too: osslsigncode itself reads whatever arrives.
+ */
+export const MAX_REPLY_BYTES = 1024 * 1024;
 
 export interface TimestampHttpReply {
   httpStatus: number;
@@ -37,10 +41,14 @@ export class TsaTransportError extends Error {
     message: string,
     /** Time spent before the failure. */
     readonly latencyMs: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; bytesReceived?: number },
   ) {
     super(message, options);
+    this.bytesReceived = options?.bytesReceived ?? 0;
   }
+
+  /** Bytes of the reply body read before we stopped (for 'too-large': at most one chunk past the cap). */
+  readonly bytesReceived: number;
 }
 
 export interface RequestTimestampOptions {
@@ -53,7 +61,7 @@ export interface RequestTimestampOptions {
 
 /**
  * POST a DER TimeStampReq as application/timestamp-query (RFC 3161 §3.4) and return the raw
- * reply. Throws TsaTransportError ('timeout' | 'connect-refused' | 'network'), or CancelledError
+ * reply. Throws TsaTransportError ('timeout' | 'connect-refused' | 'too-large' | 'network'), or CancelledError
  * when `signal` aborts. Does not look at the reply: see classifyTimeStampReply.
  */
 export function requestTimestamp(
@@ -77,9 +85,9 @@ export function requestTimestamp(
   }
   const proxy = proxyFor(target, options.env ?? process.env);
   if (proxy && target.protocol === 'https:') {
-    // A CONNECT tunnel is not implemented: say so rather than probe a route signing will not take.
+    // A CONNECT tunnel is not implemented (the probe and the signing relay both come here): say so.
     return Promise.reject(
-      new TsaTransportError('network', `${target.host} is https and https_proxy is set: the probe cannot tunnel through a proxy; use an http:// URL or set timestamp.probe: false`, 0),
+      new TsaTransportError('network', `${target.host} is https and https_proxy is set: winship cannot tunnel to a time-stamp server through a proxy; use the server's http:// URL`, 0),
     );
   }
   // host:port only: the URL may carry credentials or tokens.
@@ -139,13 +147,18 @@ export function requestTimestamp(
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const tooLarge = () =>
+          failWith(new TsaTransportError('too-large', `${where} sent more than 1 MiB; not a time-stamp reply`, elapsed(), { bytesReceived: size }));
+        // A declared length over the cap fails before a byte of the body is read.
+        if (Number(response.headers['content-length'] ?? 0) > MAX_REPLY_BYTES) {
+          tooLarge();
+          return;
+        }
         response.on('data', (chunk: Buffer) => {
+          if (settled) return;
           size += chunk.byteLength;
-          if (size > MAX_REPLY_BYTES) {
-            failWith(new TsaTransportError('network', `${where} sent more than 1 MiB; not a time-stamp reply`, elapsed()));
-          } else {
-            chunks.push(chunk);
-          }
+          if (size > MAX_REPLY_BYTES) tooLarge();
+          else chunks.push(chunk);
         });
         response.on('end', () =>
           settle(() =>

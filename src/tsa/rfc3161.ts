@@ -73,10 +73,11 @@ export type TsaFailure =
   | 'bad-signature'
   | 'missing-eku'
   | 'clock-skew'
+  | 'too-large'
   | 'network';
 
 /** The failures the HTTP transport reports (it never looks inside the reply). */
-export type TsaTransportFailure = Extract<TsaFailure, 'timeout' | 'connect-refused' | 'network'>;
+export type TsaTransportFailure = Extract<TsaFailure, 'timeout' | 'connect-refused' | 'too-large' | 'network'>;
 
 /** PKIStatus, RFC 3161 §2.4.2. */
 export type PkiStatus = 0 | 1 | 2 | 3 | 4 | 5;
@@ -159,8 +160,12 @@ export interface TokenVerification {
 }
 
 export interface TimeStampReplyInput {
-  /** What we asked for. */
-  request: { imprint: Uint8Array; nonce: bigint | Uint8Array };
+  /**
+   * What was asked for. The probe always sends a nonce; a request relayed for a signing tool
+   * (relay.ts) carries whatever the tool sent, and a request without a nonce has none to match.
+   * The imprint algorithm defaults to SHA-256, the only one the probe uses.
+   */
+  request: { imprint: Uint8Array; imprintAlgorithm?: string; nonce?: bigint | Uint8Array };
   httpStatus: number;
   /** The server's reason phrase; defaults to the standard one for httpStatus. */
   httpStatusText?: string;
@@ -394,16 +399,19 @@ export async function classifyTimeStampReply(input: TimeStampReplyInput): Promis
   }
 
   const tst = token.tstInfo;
-  const wantedNonce = nonceToBigInt(input.request.nonce);
-  if (tst.nonce === undefined) {
-    return fail('nonce-mismatch', `the token has no nonce; we sent ${hexBigInt(wantedNonce)}`);
-  }
-  if (tst.nonce !== wantedNonce) {
-    return fail('nonce-mismatch', `nonce ${hexBigInt(tst.nonce)} does not match ${hexBigInt(wantedNonce)}`);
+  if (input.request.nonce !== undefined) {
+    const wantedNonce = nonceToBigInt(input.request.nonce);
+    if (tst.nonce === undefined) {
+      return fail('nonce-mismatch', `the token has no nonce; we sent ${hexBigInt(wantedNonce)}`);
+    }
+    if (tst.nonce !== wantedNonce) {
+      return fail('nonce-mismatch', `nonce ${hexBigInt(tst.nonce)} does not match ${hexBigInt(wantedNonce)}`);
+    }
   }
 
-  if (tst.imprintAlgorithm !== OID.sha256) {
-    return fail('imprint-mismatch', `imprint algorithm ${tst.imprintAlgorithm} is not SHA-256 (${OID.sha256})`);
+  const wantedAlgorithm = input.request.imprintAlgorithm ?? OID.sha256;
+  if (tst.imprintAlgorithm !== wantedAlgorithm) {
+    return fail('imprint-mismatch', `imprint algorithm ${tst.imprintAlgorithm} is not the one asked for (${wantedAlgorithm})`);
   }
   if (!bytesEqual(tst.imprint, input.request.imprint)) {
     return fail(
@@ -504,6 +512,8 @@ function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
+  // A TSA with a wrong clock can be years off: "3153600 min" says less than "36500 days".
+  if (m >= 48 * 60) return `${Math.round(m / (24 * 60))} days`;
   return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
 }
 

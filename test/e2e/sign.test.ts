@@ -177,7 +177,7 @@ describe('--dry-run with signing', () => {
     expect(runs[1]).toBe(runs[0]);
     const exe = join(dir, 'dist', 'goapp_windows_amd64', 'goapp.exe');
     expect(runs[0]).toContain(
-      `osslsigncode sign -pkcs12 ${pki.codeSigning.pfxPath} -readpass '<password file>' -h sha256 -n Goapp -ts ${fleet.url('fast')} -in ${exe} -out ${exe}.signed`,
+      `osslsigncode sign -pkcs12 ${pki.codeSigning.pfxPath} -readpass - -h sha256 -n Goapp -ts '<relay to ${fleet.url('fast')}>' -in ${exe} -out ${exe}.signed`,
     );
     expect(runs[0]).toMatch(/# probe timestamp servers/);
     expect(runs[2]).toContain("openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '<dev cert dir>/dev-key.pem'");

@@ -52,7 +52,7 @@ describe('with osslsigncode and a hanging local TSA', () => {
           await rm(out, { force: true });
           await osslsigncodeSign(
             runner,
-            { input: exe, output: out, credential: { kind: 'pkcs12', pfx: pki.codeSigning.pfxPath, passwordFile: pki.codeSigning.pfxPasswordFile }, digest: 'sha256', timestampUrl: server },
+            { input: exe, output: out, credential: { kind: 'pkcs12', pfx: pki.codeSigning.pfxPath, password: pki.codeSigning.pfxPassword }, digest: 'sha256', timestampUrl: server },
             { timeoutMs: timeoutMs + 5000, signal },
           );
         },

@@ -14,8 +14,12 @@
 //     signed attributes openssl writes (content-type, message-digest, ESS signingCertificateV2).
 //   - 'rejection': a TimeStampResp with status 2, a statusString and failInfo badRequest.
 // 'wrong-nonce' and 'wrong-imprint' rewrite the query (buildTimeStampReq) before openssl answers it.
-// Servers listen on 127.0.0.1 with random ports. Every request is recorded (time, size) so tests
-// can check failover order and request pacing; `extraLatencyMs` delays every reply (benchmarks).
+// 'oversized' and 'endless' send a correct reply followed by padding (8 MiB, or until the client
+// hangs up), without a Content-Length, as a hostile server would; with `honestReplies: 1` the
+// first request (the probe) gets a correct reply, so the server passes the probe.
+// Servers listen on 127.0.0.1 with random ports. Every request is recorded (time, size, the
+// Authorization header, and for streamed replies how much was sent) so tests can check failover
+// order, pacing and credentials; `extraLatencyMs` delays every reply (benchmarks).
 
 import { createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -60,12 +64,19 @@ export type TsaKind =
   /** Nothing listens on the port: connection refused. */
   | 'refused'
   /** A correct, validly signed reply whose genTime is six years ahead (a TSA with a wrong clock). */
-  | 'clock-ahead';
+  | 'clock-ahead'
+  /** A correct reply followed by OVERSIZED_PADDING_BYTES of zeros, chunked (no Content-Length). */
+  | 'oversized'
+  /** A correct reply followed by zeros for as long as the client reads them. */
+  | 'endless';
 
 export const ALL_TSA_KINDS: readonly TsaKind[] = [
   'healthy', 'slow', 'hang', 'http500', 'garbage', 'wrong-content-type',
-  'wrong-nonce', 'wrong-imprint', 'rejection', 'no-eku', 'refused', 'clock-ahead',
+  'wrong-nonce', 'wrong-imprint', 'rejection', 'no-eku', 'refused', 'clock-ahead', 'oversized', 'endless',
 ];
+
+/** What 'oversized' sends after the token: eight times the 1 MiB cap, enough to prove it. */
+export const OVERSIZED_PADDING_BYTES = 8 * 1024 * 1024;
 
 /** How far ahead the clock-ahead server's clock runs: past the test certificates' validity. */
 export const CLOCK_AHEAD_MS = 6 * 365 * 24 * 60 * 60 * 1000;
@@ -78,6 +89,11 @@ export interface TsaServerSpec {
   delayMs?: number;
   /** Latency added to every reply of this server; overrides the fleet option. */
   extraLatencyMs?: number;
+  /**
+   * For 'oversized' and 'endless': how many requests first get a plain correct reply (1: the
+   * probe passes, the signing request gets the padding). Default 0.
+   */
+  honestReplies?: number;
 }
 
 export interface TsaFleetOptions {
@@ -97,6 +113,12 @@ export interface TsaRequestRecord {
   at: number;
   /** Size of the posted query. */
   bytes: number;
+  /** The Authorization header as received (credentials of a user:password@ URL). */
+  authorization?: string;
+  /** Bytes of the reply body written to the socket (streamed replies; counts while it runs). */
+  sentBytes: number;
+  /** Resolves when the reply is over: 'complete', or 'client-closed' when the client hung up first. */
+  replyEnded: Promise<'complete' | 'client-closed'>;
 }
 
 export interface TsaServer {
@@ -211,13 +233,27 @@ async function startServer(
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const query = await readBody(req);
-    running.requests.push({ at: Date.now(), bytes: query.byteLength });
+    let ended!: (how: 'complete' | 'client-closed') => void;
+    const record: TsaRequestRecord = {
+      at: Date.now(),
+      bytes: query.byteLength,
+      ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+      sentBytes: 0,
+      replyEnded: new Promise((resolve) => (ended = resolve)),
+    };
+    running.requests.push(record);
+    res.on('close', () => ended(res.writableFinished ? 'complete' : 'client-closed'));
     if (spec.kind === 'hang') return; // keep the socket open until stop()
     if (req.method !== 'POST') {
       res.writeHead(405, { Allow: 'POST' }).end();
       return;
     }
     if (latencyMs > 0) await sleep(latencyMs);
+    const padded = (spec.kind === 'oversized' || spec.kind === 'endless') && running.requestCount > (spec.honestReplies ?? 0);
+    if (padded) {
+      await streamPadded(res, await signer.reply(query), spec.kind === 'endless' ? Infinity : OVERSIZED_PADDING_BYTES, record);
+      return;
+    }
     const reply = await replyFor(spec.kind, query, signer);
     res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': reply.body.byteLength });
     res.end(reply.body);
@@ -267,11 +303,34 @@ async function replyFor(kind: TsaKind, query: Uint8Array, signer: TsaSigner): Pr
       return ok(rejectionReply('bad request'));
     case 'no-eku':
     case 'clock-ahead':
+    case 'oversized':
+    case 'endless':
       return ok(await signer.reply(query));
     case 'hang':
     case 'refused':
       throw new Error(`${kind} servers do not reply`);
   }
+}
+
+/** A correct reply, then `padding` zero bytes (Infinity: until the client hangs up), chunked, minding backpressure. */
+async function streamPadded(res: http.ServerResponse, reply: Uint8Array, padding: number, record: TsaRequestRecord): Promise<void> {
+  res.writeHead(200, { 'Content-Type': TIMESTAMP_REPLY });
+  const chunk = Buffer.alloc(64 * 1024);
+  const write = (data: Uint8Array) =>
+    new Promise<boolean>((resolve) => {
+      if (res.destroyed) return resolve(false);
+      record.sentBytes += data.byteLength;
+      if (res.write(data)) return resolve(true);
+      const onDrain = () => { res.off('close', onClose); resolve(true); };
+      const onClose = () => { res.off('drain', onDrain); resolve(false); };
+      res.once('drain', onDrain);
+      res.once('close', onClose);
+    });
+  if (!(await write(reply))) return;
+  for (let left = padding; left > 0; left -= chunk.byteLength) {
+    if (!(await write(left >= chunk.byteLength ? chunk : chunk.subarray(0, left)))) return;
+  }
+  res.end();
 }
 
 function rewriteQuery(q: ParsedTimeStampReq, change: { nonce?: bigint; imprint?: Uint8Array }): Uint8Array {
@@ -317,6 +376,8 @@ async function makeSigner(pki: TestPki, kind: TsaKind, dir: string, concurrent: 
     case 'wrong-content-type':
     case 'wrong-nonce':
     case 'wrong-imprint':
+    case 'oversized':
+    case 'endless':
       return createOpensslTsaSigner(pki.tsa, dir, concurrent);
     default:
       return { reply: () => Promise.reject(new Error(`${kind} servers do not sign`)) };

@@ -63,6 +63,9 @@ describe('probeTimestampServer', () => {
     ['no-eku', 'missing-eku', 'the signer certificate has no extendedKeyUsage extension (RFC 3161 §2.3)'],
     ['refused', 'connect-refused', /^127\.0\.0\.1:\d+ refused the connection$/],
     ['clock-ahead', 'clock-skew', /^genTime \S+ is .* ahead of our clock \S+ \(tolerance 5 min\)$/],
+    // A correct token followed by 8 MiB, or by zeros without end: the probe reads at most 1 MiB.
+    ['oversized', 'too-large', /^127\.0\.0\.1:\d+ sent more than 1 MiB; not a time-stamp reply$/],
+    ['endless', 'too-large', /^127\.0\.0\.1:\d+ sent more than 1 MiB; not a time-stamp reply$/],
   ];
 
   it.each(expected)('classifies a %s server as %s', async (kind, reason, detail) => {

@@ -395,6 +395,10 @@ describe('classifyTimeStampReply', () => {
       baseInput(new Uint8Array(digest), 0x1234n, await openssl.reply(await readFile(noNonceQuery))),
     );
     expect(noNonce).toEqual({ verdict: 'failed', reason: 'nonce-mismatch', detail: 'the token has no nonce; we sent 0x1234' });
+    // A request without a nonce (one relayed for a signing tool) has none to match.
+    const withoutNonce = baseInput(new Uint8Array(digest), 0n, await openssl.reply(await readFile(noNonceQuery)));
+    delete withoutNonce.request.nonce;
+    expect((await classifyTimeStampReply(withoutNonce)).verdict).toBe('ok');
 
     const sha384Query = path.join(dir, `${counter++}-sha384.tsq`);
     await run(['openssl', 'ts', '-query', '-digest', randomBytes(48).toString('hex'), '-sha384', '-cert', '-out', sha384Query]);
@@ -405,8 +409,14 @@ describe('classifyTimeStampReply', () => {
     expect(sha384).toEqual({
       verdict: 'failed',
       reason: 'imprint-mismatch',
-      detail: `imprint algorithm ${OID.sha384} is not SHA-256 (${OID.sha256})`,
+      detail: `imprint algorithm ${OID.sha384} is not the one asked for (${OID.sha256})`,
     });
+    // Asked for SHA-384 (a relayed request says which), the same kind of reply is fine.
+    const asked = await classifyTimeStampReply({
+      ...baseInput(query.imprint, query.nonce!, await openssl.reply(await readFile(sha384Query))),
+      request: { imprint: query.imprint, imprintAlgorithm: OID.sha384, nonce: query.nonce! },
+    });
+    expect(asked.verdict).toBe('ok');
   });
 
   it('reports a signer without the timeStamping EKU as missing-eku', async () => {

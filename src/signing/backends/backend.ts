@@ -5,6 +5,8 @@
 import { PermanentSigningError } from '../failover.js';
 import { shippingProblems, type VerifyReport } from '../report.js';
 import type { ToolRunner } from '../../tools/runner.js';
+import type { TimestampRelay } from '../../tsa/relay.js';
+import { CancelledError, MissingToolError } from '../../util/errors.js';
 
 /** What one successful attempt learned about the signed file. */
 export interface Checked {
@@ -26,6 +28,34 @@ export interface BackendOptions {
   /** "More information" link. */
   url?: string;
   verify: { caFile?: string; tsaCaFile?: string; onlineRevocation?: boolean };
+  /** Where the signing tool sends its timestamp requests: never to the server itself. */
+  relay: TimestampRelay;
+}
+
+/**
+ * Run one signing attempt with the tool pointed at a fresh relay route to `server`. When the
+ * relay refused the server's reply (too large, a token for another request, ...), that reason
+ * is the attempt's failure, not the tool's words for the HTTP 502 it got: it names what the
+ * server did. The route ends with the attempt.
+ */
+export async function throughRelay(
+  relay: TimestampRelay,
+  server: string,
+  signal: AbortSignal,
+  deadlineMs: number,
+  sign: (relayUrl: string) => Promise<void>,
+): Promise<void> {
+  const route = relay.route(server, { signal, timeoutMs: deadlineMs });
+  try {
+    await sign(route.url);
+  } catch (err) {
+    if (route.failure !== undefined && !(err instanceof CancelledError) && !(err instanceof MissingToolError)) throw new Error(route.failure);
+    throw err;
+  } finally {
+    route.close();
+  }
+  // The tool cannot have made a timestamped file from a 502; should it claim so, do not trust it.
+  if (route.failure !== undefined) throw new Error(route.failure);
 }
 
 /** The description and URL Windows shows for a signed file (both backends take them). */

@@ -5,6 +5,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   MIN_OSSLSIGNCODE_FOR_MSIX,
+  MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD,
   OsslsigncodeSignError,
   osslsigncodeExtractSignature,
   osslsigncodeSign,
@@ -21,32 +22,35 @@ import { PermanentSigningError } from '../failover.js';
 import { isCompoundFile, MAX_IN_PROCESS_MSI_BYTES, readMsiSignature } from '../msiSignature.js';
 import { isPeFile, readPeSignature } from '../peSignature.js';
 import { checkSignatureTimestamps } from '../timestampToken.js';
-import { backstop, failOnReport, publisherInfo, type BackendOptions, type SigningToolBackend } from './backend.js';
+import { backstop, failOnReport, publisherInfo, throughRelay, type BackendOptions, type SigningToolBackend } from './backend.js';
 
 export function osslsigncodeBackend(options: BackendOptions, credential: OsslsigncodeCredential): SigningToolBackend {
   const { runner } = options;
   return {
     async sign(input, output, server, signal, deadlineMs) {
-      try {
-        await osslsigncodeSign(
-          runner,
-          {
-            input,
-            output,
-            credential,
-            digest: 'sha256',
-            timestampUrl: server,
-            ...publisherInfo(options),
-          },
-          { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(input) },
-        );
-      } catch (err) {
-        // Failing before "Connecting to" (wrong password, unsupported file) is not the server's doing.
-        if (err instanceof OsslsigncodeSignError) {
-          throw err.reachedServer ? new Error(err.reason) : new PermanentSigningError(err.reason, err.details);
+      // osslsigncode talks to the relay on loopback, never to the server itself (src/tsa/relay.ts).
+      await throughRelay(options.relay, server, signal, deadlineMs, async (relayUrl) => {
+        try {
+          await osslsigncodeSign(
+            runner,
+            {
+              input,
+              output,
+              credential,
+              digest: 'sha256',
+              timestampUrl: relayUrl,
+              ...publisherInfo(options),
+            },
+            { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(input) },
+          );
+        } catch (err) {
+          // Failing before "Connecting to" (wrong password, unsupported file) is not the server's doing.
+          if (err instanceof OsslsigncodeSignError) {
+            throw err.reachedServer ? new Error(err.reason) : new PermanentSigningError(err.reason, err.details);
+          }
+          throw err;
         }
-        throw err;
-      }
+      });
     },
     async check(file, signal, deadlineMs) {
       // Our own reading of the timestamp token runs while osslsigncode verifies: both read the
@@ -114,14 +118,40 @@ async function readSignature(runner: ToolRunner, file: string, signal: AbortSign
   }
 }
 
-export async function checkOsslsigncodeForMsix(runner: ToolRunner): Promise<void> {
-  const version = await osslsigncodeVersion(runner);
-  if (!versionAtLeast(version.split('.').map(Number), MIN_OSSLSIGNCODE_FOR_MSIX)) {
+/**
+ * Refuse an osslsigncode too old for the job before any file is touched: MSIX/APPX needs 2.7,
+ * a password or PIN needs 2.9 (`-readpass -`; winship never writes one to a file).
+ */
+export async function checkOsslsigncodeVersion(runner: ToolRunner, needs: { msix: boolean; pipedPassword: boolean }): Promise<void> {
+  if (!needs.msix && !needs.pipedPassword) return;
+  const version = await versionOnce(runner);
+  const at = (min: readonly [number, number]) => versionAtLeast(version.split('.').map(Number), min);
+  const upgrade =
+    'Install a newer one: apt-get install -t bookworm-backports osslsigncode (Debian bookworm), brew install osslsigncode (macOS), ' +
+    'the Windows build from https://github.com/mtrojnar/osslsigncode/releases, or build it from https://github.com/mtrojnar/osslsigncode.';
+  if (needs.msix && !at(MIN_OSSLSIGNCODE_FOR_MSIX)) {
+    throw new StageError(`osslsigncode ${version} cannot sign MSIX/APPX packages: that needs ${MIN_OSSLSIGNCODE_FOR_MSIX.join('.')} or newer. ${upgrade}`);
+  }
+  if (needs.pipedPassword && !at(MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD)) {
     throw new StageError(
-      `osslsigncode ${version} cannot sign MSIX/APPX packages: that needs ${MIN_OSSLSIGNCODE_FOR_MSIX.join('.')} or newer. ` +
-        'Install a newer one: apt-get install -t bookworm-backports osslsigncode (Debian bookworm), or build it from https://github.com/mtrojnar/osslsigncode.',
+      `osslsigncode ${version} cannot read the key's password from a pipe (-readpass -, osslsigncode ${MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD.join('.')} or newer), ` +
+        `and winship never writes a password to a file or puts it in a command line. ${upgrade}`,
     );
   }
+}
+
+// Asked once per run (one runner), not once for every target's binaries and packages.
+const versions = new WeakMap<ToolRunner, Promise<string>>();
+
+function versionOnce(runner: ToolRunner): Promise<string> {
+  let version = versions.get(runner);
+  if (!version) {
+    version = osslsigncodeVersion(runner);
+    versions.set(runner, version);
+    // A failure (not installed) is not remembered: the next call reports it again.
+    version.catch(() => versions.delete(runner));
+  }
+  return version;
 }
 
 export function osslsigncodePassword(credential: SigningCredential): string | undefined {
@@ -137,14 +167,12 @@ export function osslsigncodePassword(credential: SigningCredential): string | un
   }
 }
 
-export function toOsslCredential(credential: SigningCredential, passwordFile: string | undefined): OsslsigncodeCredential {
-  const pass = passwordFile !== undefined ? { passwordFile } : {};
+export function toOsslCredential(credential: SigningCredential): OsslsigncodeCredential {
   switch (credential.kind) {
     case 'pkcs12':
-      if (passwordFile === undefined) throw new StageError('internal error: a PKCS#12 credential without its password file');
-      return { kind: 'pkcs12', pfx: credential.pfx, passwordFile };
+      return { kind: 'pkcs12', pfx: credential.pfx, password: credential.password };
     case 'pem':
-      return { kind: 'pem', cert: credential.cert, key: credential.key, ...pass };
+      return { kind: 'pem', cert: credential.cert, key: credential.key, ...(credential.password !== undefined ? { password: credential.password } : {}) };
     case 'pkcs11':
       return {
         kind: 'pkcs11',
@@ -152,7 +180,7 @@ export function toOsslCredential(credential: SigningCredential, passwordFile: st
         keyId: credential.keyId,
         cert: credential.cert,
         ...(credential.engine !== undefined ? { engine: credential.engine } : {}),
-        ...pass,
+        ...(credential.pin !== undefined ? { password: credential.pin } : {}),
       };
     default:
       throw new UsageError(`osslsigncode cannot sign with a ${credential.kind} credential.`);

@@ -4,9 +4,9 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SigntoolSignError, signtoolSign, signtoolVerify, type SigntoolCredential } from '../../tools/signtool.js';
 import { UsageError } from '../../util/errors.js';
-import type { SigningCredential } from '../credentials.js';
+import { SIGNTOOL_PFX_REFUSED, type SigningCredential } from '../credentials.js';
 import { PermanentSigningError } from '../failover.js';
-import { backstop, failOnReport, publisherInfo, type BackendOptions, type SigningToolBackend } from './backend.js';
+import { backstop, failOnReport, publisherInfo, throughRelay, type BackendOptions, type SigningToolBackend } from './backend.js';
 
 export function signtoolBackend(options: BackendOptions, credential: SigntoolCredential): SigningToolBackend {
   const { runner } = options;
@@ -14,24 +14,27 @@ export function signtoolBackend(options: BackendOptions, credential: SigntoolCre
     async sign(input, output, server, signal, deadlineMs) {
       // signtool signs in place: sign a copy, which produceAtomic then moves over the original.
       if (!runner.dryRun) await copyFile(input, output);
-      try {
-        await signtoolSign(
-          runner,
-          {
-            file: output,
-            credential,
-            digest: 'sha256',
-            timestampUrl: server,
-            ...publisherInfo(options),
-          },
-          { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(input) },
-        );
-      } catch (err) {
-        if (err instanceof SigntoolSignError) {
-          throw err.timestampFailed ? new Error(err.reason) : new PermanentSigningError(err.reason, err.details);
+      // signtool talks to the relay on loopback, never to the server itself (src/tsa/relay.ts).
+      await throughRelay(options.relay, server, signal, deadlineMs, async (relayUrl) => {
+        try {
+          await signtoolSign(
+            runner,
+            {
+              file: output,
+              credential,
+              digest: 'sha256',
+              timestampUrl: relayUrl,
+              ...publisherInfo(options),
+            },
+            { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(input) },
+          );
+        } catch (err) {
+          if (err instanceof SigntoolSignError) {
+            throw err.timestampFailed ? new Error(err.reason) : new PermanentSigningError(err.reason, err.details);
+          }
+          throw err;
         }
-        throw err;
-      }
+      });
     },
     async check(file, signal, deadlineMs) {
       // signtool verify /pa applies Windows' own timestamp rules (chain, timeStamping EKU).
@@ -47,7 +50,7 @@ export function signtoolBackend(options: BackendOptions, credential: SigntoolCre
 export function toSigntoolCredential(credential: SigningCredential): SigntoolCredential {
   switch (credential.kind) {
     case 'pkcs12':
-      return { kind: 'pfx', pfx: credential.pfx, password: credential.password };
+      throw new UsageError(SIGNTOOL_PFX_REFUSED);
     case 'thumbprint':
       return { kind: 'thumbprint', sha1: credential.sha1 };
     case 'subject':

@@ -1,9 +1,6 @@
 // osslsigncode adapter: golden argv, the verify parser against outputs recorded from
-// osslsigncode 2.9 (test/fixtures/sign/capture.ts), sign-failure summaries, password files.
+// osslsigncode 2.9 (test/fixtures/sign/capture.ts), sign-failure summaries, the piped password.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { shippingProblems } from '../../../src/signing/report.js';
 import {
@@ -15,8 +12,9 @@ import {
   parseOpensslTime,
   parseOsslsigncodeVerify,
   parseOsslsigncodeVersion,
+  osslsigncodeSignInput,
+  pipedPasswordProblem,
   reachedTimestampServer,
-  withPasswordFile,
 } from '../../../src/tools/osslsigncode.js';
 import { readRecordedOutput } from '../../fixtures/sign/support.js';
 
@@ -28,19 +26,19 @@ async function verifyFixture(name: string) {
 }
 
 describe('osslsigncodeSignArgs (golden)', () => {
-  it('pkcs12 with password file, description, URL, one -ts', () => {
+  it('pkcs12 with a password (on stdin: never in argv), description, URL, one -ts', () => {
     expect(
       osslsigncodeSignArgs({
         input: 'dist/app.exe',
         output: 'dist/.app.exe.tmp',
-        credential: { kind: 'pkcs12', pfx: '/keys/cs.pfx', passwordFile: '/tmp/x/password' },
+        credential: { kind: 'pkcs12', pfx: '/keys/cs.pfx', password: 'hunter2!' },
         description: 'Hello App',
         url: 'https://example.com/',
         digest: 'sha256',
         timestampUrl: 'http://timestamp.digicert.com',
       }),
     ).toEqual([
-      'sign', '-pkcs12', '/keys/cs.pfx', '-readpass', '/tmp/x/password', '-h', 'sha256', '-n', 'Hello App',
+      'sign', '-pkcs12', '/keys/cs.pfx', '-readpass', '-', '-h', 'sha256', '-n', 'Hello App',
       '-i', 'https://example.com/', '-ts', 'http://timestamp.digicert.com', '-in', 'dist/app.exe', '-out', 'dist/.app.exe.tmp',
     ]);
   });
@@ -57,30 +55,30 @@ describe('osslsigncodeSignArgs (golden)', () => {
     ).toEqual(['sign', '-certs', 'chain.pem', '-key', 'key.pem', '-h', 'sha256', '-nest', '-in', 'a.msi', '-out', 'b.msi']);
   });
 
-  it('pem key with a password file', () => {
+  it('pem key with a password', () => {
     expect(
       osslsigncodeSignArgs({
         input: 'a.exe',
         output: 'b.exe',
-        credential: { kind: 'pem', cert: 'chain.pem', key: 'key.pem', passwordFile: '/p' },
+        credential: { kind: 'pem', cert: 'chain.pem', key: 'key.pem', password: 'hunter2!' },
         digest: 'sha256',
         timestampUrl: 'http://ts',
       }),
-    ).toEqual(['sign', '-certs', 'chain.pem', '-key', 'key.pem', '-readpass', '/p', '-h', 'sha256', '-ts', 'http://ts', '-in', 'a.exe', '-out', 'b.exe']);
+    ).toEqual(['sign', '-certs', 'chain.pem', '-key', 'key.pem', '-readpass', '-', '-h', 'sha256', '-ts', 'http://ts', '-in', 'a.exe', '-out', 'b.exe']);
   });
 
-  it('pkcs11 with a certificate file, engine and PIN file', () => {
+  it('pkcs11 with a certificate file, engine and PIN', () => {
     expect(
       osslsigncodeSignArgs({
         input: 'a.exe',
         output: 'b.exe',
-        credential: { kind: 'pkcs11', module: '/usr/lib/libeToken.so', keyId: 'pkcs11:id=%01', cert: 'cs.pem', engine: '/usr/lib/engines-3/pkcs11.so', passwordFile: '/pin' },
+        credential: { kind: 'pkcs11', module: '/usr/lib/libeToken.so', keyId: 'pkcs11:id=%01', cert: 'cs.pem', engine: '/usr/lib/engines-3/pkcs11.so', password: '1234' },
         digest: 'sha256',
         timestampUrl: 'http://ts',
       }),
     ).toEqual([
       'sign', '-pkcs11engine', '/usr/lib/engines-3/pkcs11.so', '-pkcs11module', '/usr/lib/libeToken.so', '-certs', 'cs.pem',
-      '-key', 'pkcs11:id=%01', '-readpass', '/pin', '-h', 'sha256', '-ts', 'http://ts', '-in', 'a.exe', '-out', 'b.exe',
+      '-key', 'pkcs11:id=%01', '-readpass', '-', '-h', 'sha256', '-ts', 'http://ts', '-in', 'a.exe', '-out', 'b.exe',
     ]);
   });
 
@@ -280,30 +278,24 @@ describe('sign failures, from recorded osslsigncode 2.9 output', () => {
   });
 });
 
-describe('withPasswordFile', () => {
-  it('0600 file in a private 0700 folder, secret plus a newline (osslsigncode strips it), removed afterwards', async () => {
-    let seen = '';
-    const result = await withPasswordFile('s3cr3t pass', async (file) => {
-      seen = file;
-      expect(path.dirname(path.dirname(file))).toBe(os.tmpdir());
-      expect((await stat(file)).mode & 0o777).toBe(0o600);
-      expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);
-      expect(await readFile(file, 'utf8')).toBe('s3cr3t pass\n');
-      expect(await readdir(path.dirname(file))).toEqual(['password']);
-      return 42;
-    });
-    expect(result).toBe(42);
-    await expect(stat(path.dirname(seen))).rejects.toMatchObject({ code: 'ENOENT' });
+describe('the password on osslsigncode\'s stdin', () => {
+  it('goes to stdin with a newline (osslsigncode strips it), or stdin stays empty', () => {
+    expect(osslsigncodeSignInput({ kind: 'pkcs12', pfx: 'a.pfx', password: 's3cr3t pass' })).toBe('s3cr3t pass\n');
+    // The newline is what lets an empty password through: osslsigncode refuses an empty read.
+    expect(osslsigncodeSignInput({ kind: 'pkcs12', pfx: 'a.pfx', password: '' })).toBe('\n');
+    expect(osslsigncodeSignInput({ kind: 'pem', cert: 'c.pem', key: 'k.pem' })).toBe('');
   });
 
-  it('removes the file when the work fails', async () => {
-    let seen = '';
-    await expect(
-      withPasswordFile('x', async (file) => {
-        seen = file;
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    await expect(stat(seen)).rejects.toMatchObject({ code: 'ENOENT' });
+  it('refuses passwords that osslsigncode would read as another one', () => {
+    expect(pipedPasswordProblem('pa ss "q\' ü€😀')).toBeUndefined();
+    expect(pipedPasswordProblem('')).toBeUndefined();
+    expect(pipedPasswordProblem('a\0b')).toBe('it contains a NUL character');
+    expect(pipedPasswordProblem('abc\n')).toBe('it ends with a line break, which osslsigncode strips');
+    expect(pipedPasswordProblem('abc\r')).toBe('it ends with a line break, which osslsigncode strips');
+    expect(pipedPasswordProblem('é'.repeat(2047))).toBeUndefined(); // 4094 bytes
+    expect(pipedPasswordProblem('é'.repeat(2048))).toBe('it is longer than 4094 bytes, more than osslsigncode reads');
+    expect(pipedPasswordProblem('a\rb', 'linux')).toBeUndefined();
+    expect(pipedPasswordProblem('a\rb', 'win32')).toBe('it contains a carriage return or Ctrl-Z, which Windows text-mode input changes');
+    expect(pipedPasswordProblem('a\x1ab', 'win32')).toBe('it contains a carriage return or Ctrl-Z, which Windows text-mode input changes');
   });
 });

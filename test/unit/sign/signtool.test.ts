@@ -3,14 +3,17 @@
 // each file says where it came from).
 
 import { describe, expect, it } from 'vitest';
+import { toSigntoolCredential } from '../../../src/signing/backends/signtool.js';
+import { credentialMismatch, SIGNTOOL_PFX_REFUSED } from '../../../src/signing/credentials.js';
+import { signFiles } from '../../../src/signing/engine.js';
+import { chooseSigningBackend } from '../../../src/signing/plan.js';
 import { shippingProblems } from '../../../src/signing/report.js';
+import { UsageError } from '../../../src/util/errors.js';
 import { ToolRunner } from '../../../src/tools/runner.js';
 import {
   parseSigntoolSignOutput,
   parseSigntoolTime,
   parseSigntoolVerify,
-  signtoolSecrets,
-  signtoolSign,
   signtoolSignArgs,
   signtoolVerifyArgs,
 } from '../../../src/tools/signtool.js';
@@ -19,19 +22,18 @@ import { readRecordedOutput } from '../../fixtures/sign/support.js';
 const base = { file: 'dist\\app.exe', digest: 'sha256' as const };
 
 describe('signtoolSignArgs (golden)', () => {
-  it('PFX with password, description, URL, RFC 3161 server: /td right after /tr', () => {
+  it('certificate store by thumbprint, description, URL, the relay as RFC 3161 server: /td right after /tr', () => {
     const spec = {
       ...base,
-      credential: { kind: 'pfx' as const, pfx: 'C:\\keys\\cs.pfx', password: 'hunter2!' },
+      credential: { kind: 'thumbprint' as const, sha1: 'CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D' },
       description: 'Hello App',
       url: 'https://example.com/',
-      timestampUrl: 'http://timestamp.digicert.com',
+      timestampUrl: 'http://127.0.0.1:49152/0f1e2d3c4b5a69788796a5b4c3d2e1f0',
     };
     expect(signtoolSignArgs(spec)).toEqual([
-      'sign', '/v', '/fd', 'sha256', '/f', 'C:\\keys\\cs.pfx', '/p', 'hunter2!', '/d', 'Hello App', '/du', 'https://example.com/',
-      '/tr', 'http://timestamp.digicert.com', '/td', 'sha256', 'dist\\app.exe',
+      'sign', '/v', '/fd', 'sha256', '/sha1', 'CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D', '/d', 'Hello App', '/du', 'https://example.com/',
+      '/tr', 'http://127.0.0.1:49152/0f1e2d3c4b5a69788796a5b4c3d2e1f0', '/td', 'sha256', 'dist\\app.exe',
     ]);
-    expect(signtoolSecrets(spec.credential)).toEqual(['hunter2!']);
   });
 
   it('certificate store by thumbprint, nested (/as)', () => {
@@ -44,7 +46,6 @@ describe('signtoolSignArgs (golden)', () => {
     expect(signtoolSignArgs({ ...base, credential: { kind: 'subject', name: 'Acme Corp' } })).toEqual([
       'sign', '/v', '/fd', 'sha256', '/n', 'Acme Corp', 'dist\\app.exe',
     ]);
-    expect(signtoolSecrets({ kind: 'subject', name: 'Acme Corp' })).toEqual([]);
   });
 
   it('Azure Trusted Signing', () => {
@@ -65,26 +66,66 @@ describe('signtoolSignArgs (golden)', () => {
   });
 });
 
-describe('the PFX password stays out of printed command lines', () => {
-  it('dry run prints the signtool command with the password redacted', async () => {
+describe('signtool never gets a password or a server URL', () => {
+  it('refuses a PFX (its password would be in argv) and says what to do instead', async () => {
+    expect(() => toSigntoolCredential({ kind: 'pkcs12', pfx: 'cs.pfx', password: 'Pa$$w0rd' })).toThrow(UsageError);
+    expect(() => toSigntoolCredential({ kind: 'pkcs12', pfx: 'cs.pfx', password: 'Pa$$w0rd' })).toThrow(SIGNTOOL_PFX_REFUSED);
+    expect(SIGNTOOL_PFX_REFUSED).toContain('Import-PfxCertificate');
+    expect(SIGNTOOL_PFX_REFUSED).toContain('sign.certificate.thumbprint');
+    expect(SIGNTOOL_PFX_REFUSED).toContain('sign.backend: osslsigncode');
+    expect(credentialMismatch('signtool', 'pkcs12')).toBe(SIGNTOOL_PFX_REFUSED);
+    expect(credentialMismatch('signtool', 'pem')).toBe('signtool cannot sign with a pem certificate; use sign.backend: osslsigncode');
+    expect(credentialMismatch('osslsigncode', 'thumbprint')).toBe('osslsigncode cannot sign with a thumbprint certificate; use sign.backend: signtool (on Windows)');
+    expect(credentialMismatch('signtool', 'thumbprint')).toBeUndefined();
     const printed: string[] = [];
     const runner = new ToolRunner({ dryRun: true, signal: new AbortController().signal, onCommand: (line) => printed.push(line) });
-    await signtoolSign(
+    const err = await signFiles({
       runner,
-      { ...base, credential: { kind: 'pfx', pfx: 'cs.pfx', password: 'Pa$$w0rd-very-secret' }, timestampUrl: 'http://ts' },
-      { timeoutMs: 1000 },
-    );
-    expect(printed).toHaveLength(1);
-    expect(printed[0]).toContain("/p '***'");
-    expect(printed[0]).not.toContain('Pa$$w0rd-very-secret');
+      files: ['app.exe'],
+      backend: 'signtool',
+      credential: { kind: 'pkcs12', pfx: 'cs.pfx', password: 'Pa$$w0rd' },
+      servers: ['http://ts.example/'],
+      timeoutMs: 1000,
+      retries: 0,
+      backoffMs: 0,
+      concurrency: 1,
+      verify: {},
+      signal: new AbortController().signal,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(SIGNTOOL_PFX_REFUSED);
+    expect(printed).toEqual([]);
   });
 
-  it('also when the password holds a quote, which shell quoting rewrites', async () => {
+  it('auto picks osslsigncode on Windows for key files, signtool for the store and Azure', () => {
+    expect(chooseSigningBackend('auto', 'win32', 'pkcs12')).toBe('osslsigncode');
+    expect(chooseSigningBackend('auto', 'win32', 'pem')).toBe('osslsigncode');
+    expect(chooseSigningBackend('auto', 'win32', 'pkcs11')).toBe('osslsigncode');
+    expect(chooseSigningBackend('auto', 'win32', 'thumbprint')).toBe('signtool');
+    expect(chooseSigningBackend('auto', 'win32', 'azure')).toBe('signtool');
+    expect(chooseSigningBackend('auto', 'linux', 'thumbprint')).toBe('osslsigncode');
+    expect(chooseSigningBackend('signtool', 'linux', 'pkcs12')).toBe('signtool');
+  });
+
+  it('a dry run lists /tr as a relay placeholder, without the server\'s credentials', async () => {
     const printed: string[] = [];
     const runner = new ToolRunner({ dryRun: true, signal: new AbortController().signal, onCommand: (line) => printed.push(line) });
-    await signtoolSign(runner, { ...base, credential: { kind: 'pfx', pfx: 'cs.pfx', password: "it's-secret" }, timestampUrl: 'http://ts' }, { timeoutMs: 1000 });
-    expect(printed[0]).toContain("/p '***'");
-    expect(printed[0]).not.toContain('secret');
+    await signFiles({
+      runner,
+      files: ['dist\\app.exe'],
+      backend: 'signtool',
+      credential: { kind: 'thumbprint', sha1: 'CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D' },
+      servers: ['http://acct-9f8e:t0ken-77@ts.example/rfc3161'],
+      timeoutMs: 1000,
+      retries: 0,
+      backoffMs: 0,
+      concurrency: 1,
+      verify: {},
+      signal: new AbortController().signal,
+    });
+    expect(printed).toEqual([
+      "signtool sign /v /fd sha256 /sha1 CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D /tr '<relay to http://ts.example/rfc3161>' /td sha256 'dist\\app.exe.signed'",
+    ]);
   });
 });
 

@@ -1,0 +1,114 @@
+// The key password reaches the real osslsigncode through its stdin (-readpass -) intact, for
+// passwords a shell or a file would mangle; an osslsigncode that cannot read it so is refused.
+
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signFiles, type SignFilesOptions } from '../../src/signing/engine.js';
+import { SigningFailedError } from '../../src/signing/failover.js';
+import { shippingProblems } from '../../src/signing/report.js';
+import { osslsigncodeVerify } from '../../src/tools/osslsigncode.js';
+import { ToolRunner } from '../../src/tools/runner.js';
+import { StageError, UsageError } from '../../src/util/errors.js';
+import { buildTinyWindowsExe } from '../fixtures/sign/support.js';
+import { createTestPki, type TestPki } from '../support/pki.js';
+import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
+
+let dir: string;
+let pki: TestPki;
+let fleet: TsaFleet;
+let exe: string;
+let n = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'winship-sign-password-'));
+  pki = await createTestPki(path.join(dir, 'pki'));
+  fleet = await startTsaFleet(pki, [{ kind: 'healthy', name: 'healthy' }]);
+  exe = await buildTinyWindowsExe(path.join(dir, 'build'));
+});
+afterAll(async () => {
+  await fleet?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** A PFX of the test code-signing key protected by `password` (openssl reads it from a file: no shell, no argv). */
+async function pfxWithPassword(password: string): Promise<string> {
+  const base = path.join(dir, `pfx-${n++}`);
+  await writeFile(`${base}.pass`, `${password}\n`, { mode: 0o600 });
+  await execa('openssl', ['pkcs12', '-export', '-in', pki.codeSigning.certPath, '-inkey', pki.codeSigning.keyPath, '-passout', `file:${base}.pass`, '-out', `${base}.pfx`]);
+  await rm(`${base}.pass`);
+  return `${base}.pfx`;
+}
+
+async function copyOfExe(): Promise<string> {
+  const folder = path.join(dir, `case-${n++}`);
+  await mkdir(folder);
+  await copyFile(exe, path.join(folder, 'app.exe'));
+  return path.join(folder, 'app.exe');
+}
+
+function options(file: string, pfx: string, password: string, runner = new ToolRunner({ dryRun: false, signal: new AbortController().signal })): SignFilesOptions {
+  return {
+    runner,
+    files: [file],
+    backend: 'osslsigncode',
+    credential: { kind: 'pkcs12', pfx, password },
+    servers: [fleet.url('healthy')],
+    timeoutMs: 10_000,
+    retries: 0,
+    backoffMs: 0,
+    concurrency: 1,
+    verify: { caFile: pki.rootBundlePath, tsaCaFile: pki.rootBundlePath },
+    signal: new AbortController().signal,
+  };
+}
+
+describe('the key password on osslsigncode\'s stdin', () => {
+  it.each([
+    ['spaces, quotes, a backslash, shell syntax and non-ASCII', `pa ss "q" 'x' \\ $HOME \`id\` ü€😀`],
+    ['an empty password', ''],
+    ['leading and inner spaces', '  two  words'],
+  ])('signs with %s', async (_what, password) => {
+    const pfx = await pfxWithPassword(password);
+    const file = await copyOfExe();
+    const [record] = await signFiles(options(file, pfx, password));
+    expect(record).toMatchObject({ signerSubject: pki.codeSigning.subject, timestampServer: fleet.url('healthy') });
+    const runner = new ToolRunner({ dryRun: false, signal: new AbortController().signal });
+    const { report } = await osslsigncodeVerify(runner, { input: file, caFile: pki.rootBundlePath, tsaCaFile: pki.rootBundlePath }, { timeoutMs: 60_000 });
+    expect(shippingProblems(report)).toEqual([]);
+    // The password that arrived is the one given: one character off does not open the PFX.
+    if (password) {
+      const err = await signFiles(options(await copyOfExe(), pfx, `${password}x`)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SigningFailedError);
+      expect((err as SigningFailedError).permanent).toMatch(/Wrong password/);
+    }
+  });
+
+  it('refuses a password osslsigncode would read as another one, before signing anything', async () => {
+    const file = await copyOfExe();
+    const err = await signFiles(options(file, pki.codeSigning.pfxPath, 'ends with a newline\n')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe('sign.certificate: the password cannot be given to osslsigncode: it ends with a line break, which osslsigncode strips. Change the password of the key.');
+    expect(await readdir(path.dirname(file))).toEqual(['app.exe']);
+  });
+
+  it('refuses an osslsigncode older than 2.9, which cannot read a password from a pipe', async () => {
+    const bin = path.join(dir, 'old-osslsigncode');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'osslsigncode'), "#!/bin/sh\necho 'osslsigncode 2.5, using:'\n");
+    await chmod(path.join(bin, 'osslsigncode'), 0o755);
+    const before = fleet.server('healthy').requestCount;
+    const original = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${original}`;
+    try {
+      const err = await signFiles(options(await copyOfExe(), pki.codeSigning.pfxPath, pki.codeSigning.pfxPassword)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StageError);
+      expect((err as Error).message).toMatch(/^osslsigncode 2\.5 cannot read the key's password from a pipe \(-readpass -, osslsigncode 2\.9 or newer\), and winship never writes a password to a file or puts it in a command line\. Install a newer one: /);
+    } finally {
+      process.env.PATH = original;
+    }
+    expect(fleet.server('healthy').requestCount).toBe(before);
+  });
+});
