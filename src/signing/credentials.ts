@@ -1,10 +1,10 @@
 // Where a signing key is, which signing tool can use which kind, and how release.yaml names one.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeSelfSignedCodeSigningCert } from '../tools/openssl.js';
 import { StageError, UsageError } from '../util/errors.js';
+import { runTempDir } from '../util/runId.js';
 import type { SignConfig, SigningEnv } from './settings.js';
 
 export type SigningCredential =
@@ -77,8 +77,10 @@ export function credentialFrom(env: SigningEnv, cert: SignConfig['certificate'])
  */
 export async function devCredential(env: SigningEnv): Promise<{ credential: SigningCredential; caFile: string }> {
   // A dry run only prints the openssl command: no folder, and the same listing every time.
-  const dir = env.runner.dryRun ? '<dev cert dir>' : mkdtempSync(join(tmpdir(), 'winship-devcert-'));
-  if (!env.runner.dryRun) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // Its throwaway key lives in the run's own temp folder (0700): removed when the run ends, and
+  // by the next run's sweep when this one is killed.
+  const dir = env.runner.dryRun ? '<dev cert dir>' : join(await runTempDir(), 'dev-cert');
+  if (!env.runner.dryRun) await mkdir(dir, { mode: 0o700 });
   const certOut = join(dir, 'dev-cert.pem');
   const keyOut = join(dir, 'dev-key.pem');
   await makeSelfSignedCodeSigningCert(env.runner, { keyOut, certOut, subject: '/CN=winship development certificate - NOT FOR RELEASE', days: 7 });
