@@ -6,6 +6,7 @@ import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON } from '../artifacts/names.j
 import type { ReleaseState } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
+import { checkDistFolder } from './distSafety.js';
 import { lockDist } from './lock.js';
 
 // dist/ is winship's: it holds one release (or one part of one), its state and nothing else we
@@ -33,9 +34,15 @@ export async function checkDistIsOurs(distDir: string, clean: boolean): Promise<
  * Make dist/ (emptied first with --clean) and mark it as ours. Returns when the old contents are
  * deleted: they are moved aside at once (a rename) and deleted while the release is built.
  */
-export async function claimDist(distDir: string, clean: boolean): Promise<Deletion> {
+export async function claimDist(distDir: string, clean: boolean, projectDir: string): Promise<Deletion> {
   let deletion: Deletion = { done: Promise.resolve() };
-  if ((await checkDistIsOurs(distDir, clean)) && clean) deletion = await setAside(distDir, join(dirname(distDir), `.${basename(distDir)}`));
+  if ((await checkDistIsOurs(distDir, clean)) && clean) {
+    // The commands check this when they start (with the key's position); checked again here, at
+    // the one place that deletes a whole folder, so no caller can forget it.
+    const problem = await checkDistFolder(distDir, projectDir);
+    if (problem) throw new UsageError(`refusing to clean ${distDir}: it ${problem}, whatever its ${DIST_MARKER} marker says`);
+    deletion = await setAside(distDir, join(dirname(distDir), `.${basename(distDir)}`));
+  }
   await mkdir(distDir, { recursive: true });
   // What a run killed before it could delete it left behind (see retirePreviousRelease).
   for (const name of await readdir(distDir)) if (name.startsWith(RETIRED_PREFIX)) await rm(join(distDir, name), { recursive: true, force: true });
@@ -52,8 +59,8 @@ const RETIRED_PREFIX = '.retired-';
  * already existed. --clean moves the old folder aside, lock and all, so the new one is locked
  * again.
  */
-export async function claimLocked(distDir: string, clean: boolean, held: (() => Promise<void>) | undefined): Promise<{ deletion: Deletion; unlock: () => Promise<void> }> {
-  const deletion = await claimDist(distDir, clean);
+export async function claimLocked(distDir: string, clean: boolean, held: (() => Promise<void>) | undefined, projectDir: string): Promise<{ deletion: Deletion; unlock: () => Promise<void> }> {
+  const deletion = await claimDist(distDir, clean, projectDir);
   const unlock = held && !clean ? held : await lockDist(distDir);
   return { deletion, unlock };
 }

@@ -157,7 +157,7 @@ class DistOpening {
   private async openOnce(): Promise<void> {
     const { ctx, o } = this;
     await this.prepared();
-    const claimed = await claimLocked(ctx.distDir, o.clean, this.unlock);
+    const claimed = await claimLocked(ctx.distDir, o.clean, this.unlock, ctx.projectDir);
     this.deletions.push(claimed.deletion.done);
     this.unlock = claimed.unlock;
     if (o.fresh) {
