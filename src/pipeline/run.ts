@@ -185,6 +185,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
     ctx = new ReleaseContext({
       config,
       configPath,
+      positions: loaded.positions,
       projectDir,
       distDir,
       release,

@@ -5,17 +5,19 @@ import { archOf } from '../util/arch.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
 import type { VersionResourceInfo } from '../pe/resources.js';
+import { versionStrings, type VersionTexts } from '../pe/versionInfoSize.js';
+import { checkedIcon, checkVersionResources } from './resourcesPreflight.js';
 import { runBounded } from '../util/parallel.js';
 import { preload } from '../context/preload.js';
 import type { TargetStage } from '../context/stage.js';
 import { produceAtomic } from '../util/fs.js';
 import { toWindowsFileVersion } from '../version/semver.js';
 
-export function versionResourceInfo(ctx: ReleaseContext, build: BuildConfig): Omit<VersionResourceInfo, 'icon'> {
+/** The texts of a build's VERSIONINFO (what the preflight measures and the stage writes). */
+export function versionTexts(ctx: ReleaseContext, build: BuildConfig): VersionTexts {
   const { project } = ctx.config;
   const year = ctx.release.date.getUTCFullYear();
   return {
-    fileVersion: toWindowsFileVersion(ctx.release.semver),
     versionText: ctx.release.version,
     companyName: project.vendor,
     productName: project.name,
@@ -23,6 +25,13 @@ export function versionResourceInfo(ctx: ReleaseContext, build: BuildConfig): Om
     legalCopyright: project.copyright ?? `Copyright (C) ${year} ${project.vendor || project.name}`.trim(),
     originalFilename: `${build.binary}.exe`,
     internalName: build.binary,
+  };
+}
+
+export function versionResourceInfo(ctx: ReleaseContext, build: BuildConfig): Omit<VersionResourceInfo, 'icon'> {
+  return {
+    fileVersion: toWindowsFileVersion(ctx.release.semver),
+    ...versionTexts(ctx, build),
     executionLevel: build.resources.executionLevel,
   };
 }
@@ -38,11 +47,13 @@ export const versionResources: TargetStage = {
   modifies: ['binary'],
   skip: (ctx) => (ctx.config.builds.every((b) => b.resources.disabled) ? 'resources disabled for every build' : false),
   preload: () => preload(import('../pe/resources.js')),
+  // The file version, the VERSIONINFO strings and the icons are checked before anything builds.
+  prepare: (ctx) => checkVersionResources(ctx, (build) => ({ strings: versionStrings(versionTexts(ctx, build)) })),
   async run(ctx, target, signal) {
     const builds = ctx.config.builds.map((build, index) => ({ build, index })).filter(({ build }) => !build.resources.disabled);
     for (const { build, index } of builds) {
       const info = versionResourceInfo(ctx, build);
-      const icon = build.resources.icon === undefined ? undefined : await readIcon(ctx, build, index);
+      const icon = build.resources.icon === undefined ? undefined : await checkedIcon(ctx, build, index);
       const binaries = ctx.artifacts.ofKind('binary', byBuild(build.id), byArch(archOf(target)));
       if (ctx.runner.dryRun) {
         for (const bin of binaries) ctx.logger.info(`# embed VERSIONINFO ${info.fileVersion.join('.')}, manifest (${info.executionLevel})${icon ? ', icon' : ''} into ${ctx.fileOf(bin)}`);
@@ -67,13 +78,3 @@ export const versionResources: TargetStage = {
     }
   },
 };
-
-async function readIcon(ctx: ReleaseContext, build: BuildConfig, index: number): Promise<Uint8Array | undefined> {
-  const path = ctx.project(build.resources.icon!);
-  try {
-    return await readFile(path);
-  } catch (err) {
-    if (ctx.runner.dryRun) return undefined;
-    throw new StageError(`builds[${index}].resources.icon: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`);
-  }
-}
