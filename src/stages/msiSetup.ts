@@ -170,6 +170,10 @@ export function installedTargetProblems(ctx: ReleaseContext, cfg: MsiConfig, pay
 export function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
   return ctx.once('msi-setup', async () => {
     const cfg = ctx.config.msi!;
+    // Loaded while the backend's version and msi.files are read: the rendering below needs it,
+    // and the build waits for this preflight.
+    const wix = import('../msi/wix/sources.js');
+    wix.catch(() => undefined);
     const problems: Error[] = [];
     const keep = <T>(make: () => T): T | undefined => {
       try {
@@ -198,7 +202,7 @@ export function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
     if (extra) problems.push(...installedTargetProblems(ctx, cfg, payloads));
     if (problems.length || version === undefined || upgradeCode === undefined || !extra) throw problemsOf(problems);
     const setup: MsiSetup = { cfg, backend, ...(toolVersion ? { toolVersion } : {}), arches, version, upgradeCode, extra };
-    await renderEveryPackage(ctx, setup, payloads);
+    await renderEveryPackage(payloads, (arch, payload) => wix.then((m) => m.buildWixSources(wixSourcesOptions(ctx, setup, arch, payload))));
     return setup;
   });
 }
@@ -208,11 +212,10 @@ export function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
  * before they are built), and thrown away: a template that does not render, a name or text the
  * codepage cannot hold, a payload name Windows refuses, all before anything compiles.
  */
-async function renderEveryPackage(ctx: ReleaseContext, setup: MsiSetup, payloads: ReadonlyMap<GoArch, PayloadEntry[]>): Promise<void> {
-  const { buildWixSources } = await import('../msi/wix/sources.js');
+async function renderEveryPackage(payloads: ReadonlyMap<GoArch, PayloadEntry[]>, render: (arch: GoArch, payload: PayloadEntry[]) => Promise<unknown>): Promise<void> {
   const problems = await Promise.all(
     [...payloads].map(([arch, payload]) =>
-      buildWixSources(wixSourcesOptions(ctx, setup, arch, payload)).then(
+      render(arch, payload).then(
         () => undefined,
         (err: unknown) => (err instanceof StageError ? new StageError(`msi (${windowsArchOf(arch)}): ${err.message}`, err.details) : (err as Error)),
       ),
@@ -220,7 +223,11 @@ async function renderEveryPackage(ctx: ReleaseContext, setup: MsiSetup, payloads
   );
   // The same problem in every package is told once, for the MSIs.
   const byText = new Map<string, Error[]>();
-  for (const p of problems) if (p) byText.set(p.message.replace(/^msi \([a-z0-9]+\): /, ''), [...(byText.get(p.message.replace(/^msi \([a-z0-9]+\): /, '')) ?? []), p]);
+  for (const p of problems) {
+    if (!p) continue;
+    const text = p.message.replace(/^msi \([a-z0-9]+\): /, '');
+    byText.set(text, [...(byText.get(text) ?? []), p]);
+  }
   const told = [...byText].map(([text, same]) => (same.length > 1 && same.length === payloads.size && same[0] instanceof StageError ? new StageError(`msi: ${text}`, same[0].details) : same[0]!));
   const found = problemsOf(told);
   if (found) throw found;
