@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { SUPPORTED_TARGETS } from '../util/arch.js';
 import { LDFLAGS_FIELDS, templateProblem } from './template.js';
-import { parseSemver } from '../version/semver.js';
+import { parseSemver, windowsVersionProblem } from '../version/semver.js';
 import { DEFAULT_CODEPAGE } from '../msi/wix/codepage.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 import { GUID_PATTERN } from '../msi/wix/guid.js';
 import { FILE_NAME_MAX, LCID_MAX, longNameMax, MSI_COLUMNS, MSI_PRODUCT_NAME_MAX, tooLong } from './limits.js';
-import { windowsVersionProblem } from '../version/semver.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.

@@ -20,7 +20,7 @@ export interface StageTiming {
   skipped?: string;
 }
 
-/** One job of the run: when it started (ms after the run did) and how long it took. */
+/** One job of the run: when it started its work (ms after the run did; after the preflight) and how long it took. */
 export interface JobTiming {
   stage: string;
   target?: Target;
