@@ -1,7 +1,7 @@
 import type { BuildOutcome } from '../pipeline/run.js';
 import { manifestFacts } from '../stages/manifests.js';
 import { artifactsDocument } from '../artifacts/manifest.js';
-import { CancelledError, exitCodeOf, UsageError, type StageError } from '../util/errors.js';
+import { CancelledError, exitCodeOf, ProblemsError, type StageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
 import { redactError, reportError } from './report.js';
 
@@ -20,7 +20,7 @@ export interface ReportOptions {
  */
 export function reportRun(io: CliIo, outcome: BuildOutcome | undefined, thrown: unknown, o: ReportOptions): number {
   let failure = thrown ?? outcome?.error;
-  if (failure !== undefined && io.signal.aborted && !(failure instanceof UsageError)) {
+  if (failure !== undefined && io.signal.aborted && exitCodeOf(failure) !== 2) {
     failure = new CancelledError('interrupted: stopped every running command; dist/ keeps only complete files, and its release state says which');
   }
   const ctx = outcome?.ctx;
@@ -45,7 +45,7 @@ export function reportRun(io: CliIo, outcome: BuildOutcome | undefined, thrown: 
       jobs: outcome?.jobs ?? [],
       warnings: ctx?.warnings ?? [],
       ...(o.dryRun ? { commands: outcome?.commands ?? [] } : {}),
-      ...(failure !== undefined ? { error: { message: (failure as Error).message, details: (failure as StageError).details, exitCode: exitCodeOf(failure) } } : {}),
+      ...(failure !== undefined ? { error: errorSummary(failure) } : {}),
     };
     io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   }
@@ -61,4 +61,14 @@ export function reportRun(io: CliIo, outcome: BuildOutcome | undefined, thrown: 
     if (ctx.warnings.length) o.log.write(`${ctx.warnings.length} warning${ctx.warnings.length > 1 ? 's' : ''}:\n${ctx.warnings.map((w) => `  - ${w}`).join('\n')}\n`);
   }
   return 0;
+}
+
+/** The error of a --json summary: the message as printed, and every problem of a ProblemsError (the message shows a screenful). */
+function errorSummary(failure: unknown) {
+  return {
+    message: (failure as Error).message,
+    details: (failure as StageError).details,
+    exitCode: exitCodeOf(failure),
+    ...(failure instanceof ProblemsError ? { problems: failure.problems.map((p) => ({ message: p.message, exitCode: exitCodeOf(p) })) } : {}),
+  };
 }

@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
-import { UsageError } from '../util/errors.js';
+import { problemsOf, UsageError } from '../util/errors.js';
+import { parseYaml } from './document.js';
+import { configPositions, formatKeyPath, positionOf, type ConfigPositions } from './positions.js';
+import { readConfigText } from './read.js';
 import { applyDefaults, configSchema, type Config } from './schema.js';
+
+export { formatKeyPath, type ConfigPositions } from './positions.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -14,6 +18,8 @@ export interface LoadedConfig {
   projectDir: string;
   /** dist: relative to projectDir, or absolute as given. */
   distDir: string;
+  /** Where each key is written, for checks made after loading. */
+  positions: ConfigPositions;
 }
 
 /** Where a config's dist folder is: relative to the project, or absolute as given (never joined under it). */
@@ -22,13 +28,6 @@ export function distDirOf(config: Pick<Config, 'dist'>, projectDir: string): str
 }
 
 export const CONFIG_NAMES = ['release.yaml', 'release.yml'];
-
-/** `builds[0].targets[1]` */
-export function formatKeyPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
-}
 
 /** --config as given, else release.yaml or release.yml in `cwd`, else undefined. */
 export function locateConfig(explicit: string | undefined, cwd: string): string | undefined {
@@ -43,37 +42,43 @@ export async function findConfig(explicit: string | undefined, cwd: string): Pro
 }
 
 export async function loadConfig(path: string): Promise<LoadedConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const config = parseConfig(text, basename(path));
-  return { config, path, projectDir: dirname(path), distDir: distDirOf(config, dirname(path)) };
+  const text = await readConfigText(path);
+  const { config, positions } = parseConfigText(text, basename(path));
+  return { config, path, projectDir: dirname(path), distDir: distDirOf(config, dirname(path)), positions };
 }
 
 /** Parse and validate release.yaml text. Errors carry `file:line:col: key.path: problem`. */
 export function parseConfig(text: string, fileName = 'release.yaml'): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    const messages = doc.errors.map((e) => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      return `${fileName}:${line}:${col}: ${e.message.split('\n')[0]}`;
-    });
-    throw new UsageError(messages.join('\n'));
-  }
-  const data = doc.toJS() ?? {};
-  const result = configSchema.safeParse(data);
-  if (!result.success) {
-    const messages = result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, fileName));
-    throw new UsageError([...new Set(messages)].join('\n'));
-  }
-  return applyDefaults(result.data);
+  return parseConfigText(text, fileName).config;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, fileName: string): string {
+/**
+ * parseConfig, keeping where each key is written. Every problem is reported at once (a
+ * ProblemsError when there are several), at most a screenful of them in the message.
+ */
+export function parseConfigText(text: string, fileName = 'release.yaml'): { config: Config; positions: ConfigPositions } {
+  const parsed = parseYaml(text);
+  const { doc, lineCounter } = parsed;
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${fileName}:${line}:${col}`;
+  };
+  if (parsed.problems.length) {
+    throw configProblems(parsed.problems.map((p) => `${at(p.offset)}: ${p.message}`));
+  }
+  const result = configSchema.safeParse(parsed.data);
+  if (!result.success) {
+    const messages = result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, fileName, parsed.data));
+    throw configProblems([...new Set(messages.flatMap((m) => m.split('\n')))]);
+  }
+  return { config: applyDefaults(result.data), positions: configPositions(doc, lineCounter, fileName) };
+}
+
+function configProblems(lines: readonly string[]): Error {
+  return problemsOf(lines.map((l) => new UsageError(l)))!;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, fileName: string, data: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys
       .map((key) => {
@@ -85,46 +90,31 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, 
   }
   const pos = positionOf(doc, issue.path, lc, false);
   const where = issue.path.length ? `${formatKeyPath(issue.path)}: ` : '';
-  return `${fileName}:${pos}: ${where}${messageOf(issue, doc)}`;
+  return `${fileName}:${pos}: ${where}${messageOf(issue, doc, data)}`;
 }
 
-function messageOf(issue: z.core.$ZodIssue, doc: Document): string {
+function messageOf(issue: z.core.$ZodIssue, doc: Document, data: unknown): string {
   if (issue.code === 'invalid_type') {
-    const node = doc.getIn(issue.path as unknown[], true);
+    const node = issue.path.length ? doc.getIn(issue.path as unknown[], true) : doc.contents;
     if (node === undefined) return `required ${issue.expected} is missing`;
-    return `expected ${issue.expected}, got ${describeValue(doc.getIn(issue.path as unknown[]))}`;
+    return `expected ${issue.expected}, got ${describeValue(valueAt(data, issue.path))}`;
   }
   return issue.message;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const step of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[step] : undefined;
+  return value;
 }
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `a number too large to hold (${value})`;
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/** line:col of the node at `path`, or of its nearest existing ancestor. */
-function positionOf(doc: Document, path: readonly PropertyKey[], lc: LineCounter, atKey: boolean): string {
-  for (let len = path.length; len >= 0; len--) {
-    const sub = path.slice(0, len) as unknown[];
-    let node: Node | undefined;
-    if (atKey && len === path.length && len > 0) {
-      const parent = sub.length > 1 ? doc.getIn(sub.slice(0, -1), true) : doc.contents;
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === sub.at(-1));
-        node = pair?.key as Node | undefined;
-      }
-    } else {
-      node = (len === 0 ? doc.contents : doc.getIn(sub, true)) as Node | undefined;
-    }
-    const offset = node?.range?.[0];
-    if (offset !== undefined) {
-      const { line, col } = lc.linePos(offset);
-      return `${line}:${col}`;
-    }
-  }
-  return '1:1';
+  const text = JSON.stringify(value);
+  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}…"` : text}`;
 }
 
 /** Keys allowed at a config path, read from the schema, for "unknown key" hints. */

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { SUPPORTED_TARGETS } from '../util/arch.js';
 import { LDFLAGS_FIELDS, templateProblem } from './template.js';
-import { parseSemver } from '../version/semver.js';
+import { parseSemver, windowsVersionProblem } from '../version/semver.js';
 import { DEFAULT_CODEPAGE } from '../msi/wix/codepage.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 import { GUID_PATTERN } from '../msi/wix/guid.js';
+import { FILE_NAME_MAX, LCID_MAX, longNameMax, MSI_COLUMNS, MSI_PRODUCT_NAME_MAX, tooLong } from './limits.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
@@ -23,7 +24,17 @@ const RESERVED_FLAGS = ['-o', '-ldflags', '-tags', '-trimpath', '-buildvcs'];
 
 const semverString = z
   .string()
-  .refine((v) => parseSemver(v) !== undefined, { error: (iss) => `${JSON.stringify(iss.input)} is not a semantic version (expected X.Y.Z, e.g. 1.4.0)` });
+  .refine((v) => parseSemver(v) !== undefined, { error: (iss) => `${JSON.stringify(iss.input)} is not a semantic version (expected X.Y.Z, e.g. 1.4.0)`, abort: true })
+  // Windows keeps each of major, minor and patch in 16 bits (VERSIONINFO FILEVERSION).
+  .superRefine((v, check) => {
+    const problem = windowsVersionProblem(parseSemver(v)!);
+    if (problem) check.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A string of at most `max` characters, refused past it with the limit and its reason. */
+const limited = (max: number, why: string) => z.string().max(max, { error: tooLong(max, why) });
+const column = (name: string, max: number) => `the MSI ${name} column holds ${max}`;
+const longName = (name: string, max: number) => `the MSI ${name} column holds ${max}, with the 8.3 short name WiX writes before a long one`;
 
 const resources = z
   .strictObject({
@@ -39,9 +50,20 @@ const resources = z
 
 const build = z
   .strictObject({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be letters, digits, "-" or "_"').optional().describe('Defaults to the binary name.'),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be letters, digits, "-" or "_"')
+      // It names the folder <id>_windows_<arch> in dist/ (14 characters more).
+      .max(FILE_NAME_MAX - 14, { error: tooLong(FILE_NAME_MAX - 14, `it names the folder <id>_windows_amd64, and folder names hold ${FILE_NAME_MAX} characters`) })
+      .optional()
+      .describe('Defaults to the binary name.'),
     main: z.string().default('.').describe('Main package directory, relative to release.yaml.'),
-    binary: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a file name without a path (".exe" is added)').optional().describe('Defaults to project.name.'),
+    binary: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a file name without a path (".exe" is added)')
+      .max(FILE_NAME_MAX - 4, { error: tooLong(FILE_NAME_MAX - 4, `with ".exe" it is a file name, and those hold ${FILE_NAME_MAX} characters`) })
+      .optional()
+      .describe('Defaults to project.name.'),
     targets: z.array(target).min(1).default([...SUPPORTED_TARGETS]),
     gui: z.boolean().default(false).describe('Link with -H windowsgui (no console window).'),
     ldflags: z
@@ -90,9 +112,9 @@ const msi = z
       .regex(GUID, 'must be a GUID like 8B0C2D4E-1A2B-4C3D-9E8F-0123456789AB (run "release init" to generate one)')
       .optional()
       .describe('Fixed for the life of the product: MajorUpgrade finds older versions by it. "release init" writes one.'),
-    productName: z.string().min(1).optional().describe('Defaults to project.name.'),
+    productName: limited(MSI_PRODUCT_NAME_MAX, 'Windows Installer\'s ProductName property').min(1).optional().describe('Defaults to project.name.'),
     manufacturer: z.string().min(1).optional().describe('Defaults to project.vendor.'),
-    installDir: z.string().min(1).optional().describe('Folder under Program Files; defaults to the product name.'),
+    installDir: limited(longNameMax(MSI_COLUMNS.defaultDir), longName('Directory.DefaultDir', MSI_COLUMNS.defaultDir)).min(1).optional().describe('Folder under Program Files; defaults to the product name.'),
     scope: z.enum(['perMachine', 'perUser'], { error: supported('install scope', ['perMachine', 'perUser']) }).default('perMachine'),
     targets: z.array(target).min(1).optional().describe('Default: every target built.'),
     prerelease: z
@@ -102,33 +124,33 @@ const msi = z
     files: z.array(z.string()).default([]).describe('Globs, relative to release.yaml, of extra files installed beside the binaries.'),
     exclude: z.array(z.string()).default([]).describe('Globs removed from files.'),
     template: z.string().optional().describe('Your own product template (see wix-templates/README.md).'),
-    language: z.number().int().positive().default(1033),
+    language: z.number().int().positive().max(LCID_MAX, { error: `must be a Windows LCID (a 16-bit number, at most ${LCID_MAX}), e.g. 1033` }).default(1033),
     codepage: z.number().int().positive().default(DEFAULT_CODEPAGE),
     shortcut: z
       .strictObject({
         target: z.string().describe('Installed file the Start-menu shortcut opens, e.g. hello.exe.'),
-        name: z.string().optional(),
-        description: z.string().optional(),
-        folder: z.string().optional(),
+        name: limited(longNameMax(MSI_COLUMNS.shortcutName), longName('Shortcut.Name', MSI_COLUMNS.shortcutName)).optional(),
+        description: limited(MSI_COLUMNS.shortcutDescription, column('Shortcut.Description', MSI_COLUMNS.shortcutDescription)).optional(),
+        folder: limited(longNameMax(MSI_COLUMNS.defaultDir), longName('Directory.DefaultDir', MSI_COLUMNS.defaultDir)).optional(),
       })
       .optional(),
     addToPath: z.boolean().default(false).describe('Append the install folder to PATH (not with wixl 0.101).'),
     service: z
       .strictObject({
         binary: z.string().describe('Installed .exe that runs as the service.'),
-        name: z.string(),
-        displayName: z.string().optional(),
-        description: z.string().optional(),
+        name: limited(MSI_COLUMNS.serviceName, column('ServiceInstall.Name', MSI_COLUMNS.serviceName)),
+        displayName: limited(MSI_COLUMNS.serviceDisplayName, column('ServiceInstall.DisplayName', MSI_COLUMNS.serviceDisplayName)).optional(),
+        description: limited(MSI_COLUMNS.serviceDescription, column('ServiceInstall.Description', MSI_COLUMNS.serviceDescription)).optional(),
         start: z.enum(['auto', 'demand', 'disabled']).default('auto'),
-        account: z.string().optional(),
-        arguments: z.string().optional(),
+        account: limited(MSI_COLUMNS.serviceAccount, column('ServiceInstall.StartName', MSI_COLUMNS.serviceAccount)).optional(),
+        arguments: limited(MSI_COLUMNS.serviceArguments, column('ServiceInstall.Arguments', MSI_COLUMNS.serviceArguments)).optional(),
       })
       .optional(),
     registry: z
       .array(
         z.strictObject({
-          key: z.string().describe('Below HKLM (per-machine) or HKCU (per-user).'),
-          name: z.string().optional(),
+          key: limited(MSI_COLUMNS.registryKey, column('Registry.Key', MSI_COLUMNS.registryKey)).describe('Below HKLM (per-machine) or HKCU (per-user).'),
+          name: limited(MSI_COLUMNS.registryName, column('Registry.Name', MSI_COLUMNS.registryName)).optional(),
           type: z.enum(['string', 'integer', 'expandable']).default('string'),
           value: z.string().describe('[INSTALLFOLDER] expands to the install path.'),
         }),
@@ -211,7 +233,10 @@ const timestamp = z
 export const configSchema = z
   .strictObject({
     project: z.strictObject({
-      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "-" or "_" (it becomes part of file names)'),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "-" or "_" (it becomes part of file names)')
+        .max(FILE_NAME_MAX - 4, { error: tooLong(FILE_NAME_MAX - 4, `release file names start with it (<name>.exe, <name>_<version>_windows_amd64.zip), and a file name holds ${FILE_NAME_MAX} characters`) }),
       description: z.string().default(''),
       vendor: z.string().default(''),
       homepage: z.url().optional(),
@@ -246,8 +271,35 @@ export const configSchema = z
     if (cfg.msi && !cfg.msi.disabled && !cfg.msi.manufacturer && !cfg.project.vendor) {
       ctx.addIssue({ code: 'custom', path: ['msi'], message: 'an MSI must name its manufacturer: set project.vendor or msi.manufacturer' });
     }
+    if (cfg.msi && !cfg.msi.disabled) msiDefaultsProblems(cfg).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
   })
   .describe('winship release configuration (release.yaml)');
+
+/**
+ * Limits on values the MSI takes from elsewhere when msi: leaves them out: the product name
+ * (project.name by default) and the per-user registry key the template writes for a shortcut or
+ * PATH entry, Software\<manufacturer>\<product name>, in a Registry.Key column of 255.
+ */
+function msiDefaultsProblems(cfg: { project: { name: string; vendor: string }; msi?: { productName?: string; manufacturer?: string; shortcut?: unknown; addToPath: boolean } }) {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const msiCfg = cfg.msi!;
+  const productName = msiCfg.productName ?? cfg.project.name;
+  if (msiCfg.productName === undefined && productName.length > MSI_PRODUCT_NAME_MAX) {
+    issues.push({
+      path: ['project', 'name'],
+      message: `${productName.length} characters: the MSI's ProductName is project.name (msi.productName is not set), and Windows Installer's ProductName holds at most ${MSI_PRODUCT_NAME_MAX}; set a shorter msi.productName`,
+    });
+  }
+  const manufacturer = msiCfg.manufacturer ?? cfg.project.vendor;
+  const key = `Software\\${manufacturer}\\${productName}`;
+  if ((msiCfg.shortcut !== undefined || msiCfg.addToPath) && key.length > MSI_COLUMNS.registryKey) {
+    issues.push({
+      path: msiCfg.manufacturer !== undefined ? ['msi', 'manufacturer'] : ['project', 'vendor'],
+      message: `the installer records its shortcut or PATH entry under the registry key Software\\<manufacturer>\\<product name>, ${key.length} characters here; the MSI Registry.Key column holds ${MSI_COLUMNS.registryKey}: shorten the manufacturer or the product name`,
+    });
+  }
+  return issues;
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;

@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { fileFacts, inDist } from '../artifacts/files.js';
 import type { Artifact } from '../artifacts/kinds.js';
 import type { ReleaseFacts } from '../artifacts/state.js';
 import { ArtifactRegistry } from '../artifacts/registry.js';
+import { noPositions, type ConfigPositions } from '../config/positions.js';
 import type { BuildConfig, Config } from '../config/schema.js';
 import type { ToolRunner } from '../tools/runner.js';
 import type { Target } from '../util/arch.js';
@@ -60,6 +61,8 @@ export type ArtifactInput = Artifact extends infer A ? (A extends Artifact ? Omi
 export interface ReleaseContextInit {
   config: Config;
   configPath: string;
+  /** Where each key of release.yaml is written (default: key paths without positions). */
+  positions?: ConfigPositions;
   /** The folder of release.yaml: relative paths in it start here. */
   projectDir: string;
   distDir: string;
@@ -81,6 +84,8 @@ export interface ReleaseContextInit {
 export class ReleaseContext {
   readonly config: Config;
   readonly configPath: string;
+  /** `positions.at(['msi', 'shortcut', 'target'])` → "release.yaml:12:11: msi.shortcut.target", for messages. */
+  readonly positions: ConfigPositions;
   readonly projectDir: string;
   readonly distDir: string;
   readonly release: ReleaseInfo;
@@ -101,6 +106,7 @@ export class ReleaseContext {
   constructor(init: ReleaseContextInit) {
     this.config = init.config;
     this.configPath = init.configPath;
+    this.positions = init.positions ?? noPositions(basename(init.configPath));
     this.projectDir = init.projectDir;
     this.distDir = init.distDir;
     this.release = init.release;

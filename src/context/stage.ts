@@ -31,8 +31,18 @@ interface StageBase {
   /** A reason to skip this run (shown to the user), or false. */
   skip?(ctx: ReleaseContext): string | false;
   /**
-   * Called when the run starts, before any stage runs: refuse what can be refused now, and start
-   * work that only waits (the timestamp-server probe), so it is done when the stage needs it.
+   * The stage's preflight, called when the run starts, for every stage of the run at once (beside
+   * the gates): check everything that can be known before compiling — settings against what the
+   * release will hold (a shortcut to a file the package installs), version mappings, input files
+   * (an icon that is a real .ico), templates rendered with the real model — and throw what is
+   * wrong, with release.yaml positions (ctx.positions); several problems at once as a
+   * ProblemsError. Every stage's preparation runs to its end and all their problems are
+   * reported together; no job but a gate's starts (no `go build`) before all have passed.
+   *
+   * So the promise it returns holds up the build: it must settle when the checks are done. Work
+   * that only waits (the timestamp-server probe) is started here and not awaited — kept with
+   * ctx.once and its rejection handled (`.catch(() => undefined)`), to be awaited, and its
+   * failure reported, by the stage when it needs the result.
    */
   prepare?(ctx: ReleaseContext): void | Promise<void>;
   /**

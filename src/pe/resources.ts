@@ -1,16 +1,9 @@
 import * as ResEdit from 'resedit';
 import { applicationManifest, type ExecutionLevel } from './manifest.js';
+import { versionInfoOverflow, versionStrings, type VersionTexts } from './versionInfoSize.js';
 
-export interface VersionResourceInfo {
+export interface VersionResourceInfo extends VersionTexts {
   fileVersion: [number, number, number, number];
-  /** Free text shown as the version string ("1.2.4-SNAPSHOT-abc1234"). */
-  versionText: string;
-  companyName: string;
-  productName: string;
-  fileDescription: string;
-  legalCopyright: string;
-  originalFilename: string;
-  internalName: string;
   executionLevel: ExecutionLevel;
   /** Contents of an .ico file. */
   icon?: Uint8Array;
@@ -40,19 +33,11 @@ export function embedResources(pe: Uint8Array, info: VersionResourceInfo): Uint8
   vi.lang = LANG_EN_US;
   vi.setFileVersion(a, b, c, d, LANG_EN_US);
   vi.setProductVersion(a, b, c, d, LANG_EN_US);
-  vi.setStringValues(
-    { lang: LANG_EN_US, codepage: CODEPAGE_UNICODE },
-    {
-      CompanyName: info.companyName,
-      FileDescription: info.fileDescription,
-      FileVersion: info.versionText,
-      InternalName: info.internalName,
-      LegalCopyright: info.legalCopyright,
-      OriginalFilename: info.originalFilename,
-      ProductName: info.productName,
-      ProductVersion: info.versionText,
-    },
-  );
+  const strings = versionStrings(info);
+  // resedit would drop a string that does not fit, silently (the stage refuses it before building).
+  const over = versionInfoOverflow(strings);
+  if (over) throw new RangeError(`the VERSIONINFO strings take ${over.bytes} bytes; a version resource holds ${over.max} for them`);
+  vi.setStringValues({ lang: LANG_EN_US, codepage: CODEPAGE_UNICODE }, strings);
   vi.outputToResourceEntries(res.entries);
 
   const manifest = new TextEncoder().encode(applicationManifest({ executionLevel: info.executionLevel }));

@@ -6,6 +6,7 @@ import { ARTIFACTS_JSON, DIST_MARKER, METADATA_JSON, STATE_DIR } from '../artifa
 import type { ReleaseState } from '../artifacts/state.js';
 import { UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
+import { checkDistFolder } from './distSafety.js';
 import { leftoverOwner, sweepDist } from './leftovers.js';
 import { lockDist, type LockPolicy } from './lock.js';
 
@@ -34,9 +35,15 @@ export async function checkDistIsOurs(distDir: string, clean: boolean): Promise<
  * Make dist/ (emptied first with --clean) and mark it as ours. Returns when the old contents are
  * deleted: they are moved aside at once (a rename) and deleted while the release is built.
  */
-export async function claimDist(distDir: string, clean: boolean, notice?: (message: string) => void): Promise<Deletion> {
+export async function claimDist(distDir: string, clean: boolean, projectDir: string, notice?: (message: string) => void): Promise<Deletion> {
   let deletion: Deletion = { done: Promise.resolve() };
-  if ((await checkDistIsOurs(distDir, clean)) && clean) deletion = await setAside(distDir, join(dirname(distDir), `.${basename(distDir)}`));
+  if ((await checkDistIsOurs(distDir, clean)) && clean) {
+    // The commands check this when they start (with the key's position); checked again here, at
+    // the one place that deletes a whole folder, so no caller can forget it.
+    const problem = await checkDistFolder(distDir, projectDir);
+    if (problem) throw new UsageError(`refusing to clean ${distDir}: it ${problem}, whatever its ${DIST_MARKER} marker says`);
+    deletion = await setAside(distDir, join(dirname(distDir), `.${basename(distDir)}`));
+  }
   await mkdir(distDir, { recursive: true });
   // What runs killed before they could clean up left behind (temp files, work folders, a release
   // being retired): only theirs, never a live run's.
@@ -59,9 +66,10 @@ export async function claimLocked(
   distDir: string,
   clean: boolean,
   held: (() => Promise<void>) | undefined,
+  projectDir: string,
   policy: LockPolicy,
 ): Promise<{ deletion: Deletion; unlock: () => Promise<void> }> {
-  const deletion = await claimDist(distDir, clean, policy.notice);
+  const deletion = await claimDist(distDir, clean, projectDir, policy.notice);
   const unlock = held && !clean ? held : await lockDist(distDir, policy);
   return { deletion, unlock };
 }

@@ -2,7 +2,7 @@ import type { ReleaseState } from '../artifacts/state.js';
 import type { ReleaseContext } from '../context/context.js';
 import type { Stage } from '../context/stage.js';
 import { archOf, type Target } from '../util/arch.js';
-import { CancelledError } from '../util/errors.js';
+import { CancelledError, problemsOf } from '../util/errors.js';
 import { claimLocked, retireManifests, retirePreviousRelease, retireUnrecorded } from './dist.js';
 import { STAGE_IDS } from './pipeline.js';
 import type { Progress } from './progress.js';
@@ -21,7 +21,7 @@ export interface StageTiming {
   skipped?: string;
 }
 
-/** One job of the run: when it started (ms after the run did) and how long it took. */
+/** One job of the run: when it started its work (ms after the run did; after the preflight) and how long it took. */
 export interface JobTiming {
   stage: string;
   target?: Target;
@@ -58,7 +58,7 @@ export async function execute(ctx: ReleaseContext, selection: Selection, o: Exec
   }
   // A dry run prepares one stage after the other, first: its listing comes out in order.
   const preparation = prepareStages(ctx, selection.run, dry, (stage, err) => progress.failed(stage, err));
-  const dist = new DistOpening(ctx, selection, o, preparation.ready);
+  const dist = new DistOpening(ctx, selection, o);
   const jobs = planJobs(selection.run, dry ? ctx.targets : longestRoadFirst(ctx, selection.run));
   const left = new Map<Stage, number>();
   for (const j of jobs) left.set(j.stage, (left.get(j.stage) ?? 0) + 1);
@@ -67,12 +67,19 @@ export async function execute(ctx: ReleaseContext, selection: Selection, o: Exec
   const runStarted = performance.now();
 
   const runJob = async (job: Job, signal: AbortSignal) => {
+    // A check (gate) waits only for its own preparation: it runs beside the others, and its
+    // problems join theirs. Everything else — the Go build first — starts only when every
+    // stage's checks have passed. A job stopped here never started: no timing, no progress line.
+    await (job.stage.gate ? preparation.of(job.stage) : preparation.ready());
+    if (!dry && !job.stage.gate) await dist.open();
     const started = performance.now();
+    if (!startedAt.has(job.stage)) {
+      startedAt.set(job.stage, started);
+      progress.started(job.stage);
+    }
     const timing: JobTiming = { stage: job.stage.id, ...(job.target ? { target: job.target } : {}), startMs: Math.round(started - runStarted), ms: 0 };
     o.jobs.push(timing);
     try {
-      await preparation.of(job.stage);
-      if (!dry && !job.stage.gate) await dist.open();
       if (selection.refresh.has(job.stage) && job.target && isUpToDate(ctx, job.stage, job.target)) {
         timing.upToDate = true;
         return;
@@ -85,23 +92,18 @@ export async function execute(ctx: ReleaseContext, selection: Selection, o: Exec
   };
 
   try {
-    if (dry) await preparation.all;
+    if (dry) await preparation.ready();
     await runJobs(jobs, {
-      signal: preparation.signal,
+      signal: ctx.signal,
       sequential: dry,
       run: runJob,
-      onStart: (job) => {
-        if (startedAt.has(job.stage)) return;
-        startedAt.set(job.stage, performance.now());
-        progress.started(job.stage);
-      },
       onEnd: (job, error) => {
         const stage = job.stage;
         if (error !== undefined) {
           // A job stopped because another failed (or a preparation did) is not this stage's failure.
-          if (!failedStages.has(stage) && preparation.failedStage() !== stage) {
-            if (error instanceof CancelledError) progress.stopped(stage);
-            else progress.failed(stage, error);
+          if (!failedStages.has(stage) && !preparation.failed(stage)) {
+            if (!(error instanceof CancelledError)) progress.failed(stage, error);
+            else if (startedAt.has(stage)) progress.stopped(stage);
           }
           failedStages.add(stage);
         }
@@ -115,8 +117,7 @@ export async function execute(ctx: ReleaseContext, selection: Selection, o: Exec
       },
     });
   } catch (err) {
-    // Jobs stopped because a stage's preparation failed: that failure is the one to report.
-    throw err instanceof CancelledError ? (preparation.failure() ?? err) : err;
+    throw await preflightFailure(err, preparation);
   } finally {
     o.runScope.abort(new CancelledError('the run is over'));
     // Stages that failed, or were stopped before all their jobs ran, show how long they ran (and
@@ -133,8 +134,8 @@ export async function execute(ctx: ReleaseContext, selection: Selection, o: Exec
 }
 
 /**
- * The first job that writes opens dist/: every preparation has passed (nothing is built before
- * every stage has said it can do its part), dist/ is claimed and locked, and what this run
+ * The first job that writes opens dist/ (after every preparation has passed: nothing is built
+ * before every stage has said it can do its part): dist/ is claimed and locked, and what this run
  * replaces is retired — recorded first, deleted after, so the state never lists a file that is
  * gone. A run whose checks fail leaves dist/ as it was.
  */
@@ -148,7 +149,6 @@ class DistOpening {
     private readonly ctx: ReleaseContext,
     private readonly selection: Selection,
     private readonly o: ExecuteOptions,
-    private readonly prepared: () => Promise<void>,
   ) {
     this.unlock = o.unlock;
   }
@@ -159,8 +159,7 @@ class DistOpening {
 
   private async openOnce(): Promise<void> {
     const { ctx, o } = this;
-    await this.prepared();
-    const claimed = await claimLocked(ctx.distDir, o.clean, this.unlock, o.lock);
+    const claimed = await claimLocked(ctx.distDir, o.clean, this.unlock, ctx.projectDir, o.lock);
     this.deletions.push(claimed.deletion.done);
     this.unlock = claimed.unlock;
     if (o.fresh) {
@@ -212,42 +211,55 @@ class DistOpening {
 }
 
 /**
- * Every stage's prepare step, started together as the run starts, alongside the checks: it
- * refuses what can be refused without building (the MSI backend, a missing password) and
- * starts what only waits (the timestamp-server probe). Nothing writes before all are done; a
- * failed one stops the whole run at once.
+ * Every stage's prepare step (Stage.prepare), started together as the run starts, beside the
+ * checks (gates): each refuses what can be refused without building (a version the MSI cannot
+ * hold, a shortcut to a file the package does not install, an icon that is no .ico) and starts
+ * what only waits (the timestamp-server probe) without waiting for it. Every one runs to its
+ * end, so a release with five mistakes reports five, not one per run; nothing but the gates
+ * starts before all have passed.
  */
 function prepareStages(ctx: ReleaseContext, stages: readonly Stage[], sequential: boolean, onFailure: (stage: Stage, error: unknown) => void) {
-  const stop = new AbortController();
-  let failure: { stage: Stage; error: unknown } | undefined;
+  const failures: { stage: Stage; error: unknown }[] = [];
   let previous: Promise<unknown> = Promise.resolve();
   const steps = new Map(
     stages.map((stage) => {
       const step = (sequential ? previous : Promise.resolve()).then(() => stage.prepare?.(ctx));
       previous = step.catch(() => undefined);
       step.catch((error: unknown) => {
-        if (failure !== undefined) return;
-        failure = { stage, error };
+        failures.push({ stage, error });
         onFailure(stage, error);
-        stop.abort(error);
       });
       return [stage, step] as const;
     }),
   );
-  // A job waiting on a failed preparation was stopped by it: the failure itself is reported once.
+  const settled = Promise.allSettled(steps.values()).then(() => undefined);
+  // A job waiting on a failed preparation was stopped by it: the failures are reported together, once.
   const stopped = () => {
     throw new CancelledError();
   };
-  const all = Promise.all(steps.values());
-  all.catch(() => undefined);
   return {
-    all,
-    ready: () => all.then(() => undefined, stopped),
+    /** Every preparation has passed; throws CancelledError once they have all ended and one failed. */
+    ready: () => settled.then(() => (failures.length ? stopped() : undefined)),
     of: (stage: Stage) => steps.get(stage)?.then(() => undefined, stopped),
-    signal: AbortSignal.any([ctx.signal, stop.signal]),
-    failure: () => failure?.error,
-    failedStage: () => failure?.stage,
+    failed: (stage: Stage) => failures.some((f) => f.stage === stage),
+    /** Every failure, in pipeline order, once all preparations have ended. */
+    failures: () => settled.then(() => stages.flatMap((s) => failures.filter((f) => f.stage === s).map((f) => f.error))),
   };
+}
+
+type Preparation = ReturnType<typeof prepareStages>;
+
+/**
+ * What a run that failed before building reports: every preparation's problem and a check's
+ * (the gate's error, when one failed too), together; one problem is reported as itself. A run
+ * that failed later, with every preparation passed, reports its own error.
+ */
+async function preflightFailure(err: unknown, preparation: Preparation): Promise<unknown> {
+  const prepared = await preparation.failures();
+  if (prepared.length === 0) return err;
+  const gate = err instanceof CancelledError ? [] : [err];
+  const problems = [...gate, ...prepared].map((e) => (e instanceof Error ? e : new Error(String(e))));
+  return problemsOf(problems, (n) => `${n} problems found before building (nothing was built; fix them all, then run again):`) ?? err;
 }
 
 /**

@@ -8,6 +8,7 @@ import { StageError, UsageError } from '../util/errors.js';
 import { forgetTemp, tempSibling } from '../util/fs.js';
 import { TOOL_VERSION } from '../util/toolVersion.js';
 import { checkDistIsOurs, claimLocked, retirePreviousRelease } from './dist.js';
+import { checkDistFolder } from './distSafety.js';
 import { lockDist, REFUSE_IF_LOCKED, type LockPolicy } from './lock.js';
 
 // `release merge`: the parts of a --split release (one per CI machine) become one dist/. The
@@ -148,12 +149,14 @@ export async function mergeParts(dirs: readonly string[], outDir: string, o: Mer
   const merged = mergeStates(parts, o.warn);
   checkMerged(merged, dirs, o);
 
+  const unsafe = await checkDistFolder(out, dirname(o.configPath));
+  if (unsafe) throw new UsageError(`release merge: the output ${out} ${unsafe}; write the merged release to a folder of its own (-o)`);
   // Locked before anything in it is read or moved: another run may be working there.
   const existed = await checkDistIsOurs(out, o.clean);
   const lock = o.lock ?? REFUSE_IF_LOCKED;
   const held = existed ? await lockDist(out, lock) : undefined;
   const previous = o.clean || !existed ? undefined : await readStateShape(out, TOOL_VERSION).catch(() => undefined);
-  const { deletion: cleared, unlock } = await claimLocked(out, o.clean, held, lock);
+  const { deletion: cleared, unlock } = await claimLocked(out, o.clean, held, dirname(o.configPath), lock);
   try {
     // The merged state first, listing nothing (so no moment lists a file not there yet), then
     // the files, each part's recorded as it lands; the stages the parts completed, at the end.

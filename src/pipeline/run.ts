@@ -10,6 +10,7 @@ import type { Concurrency } from '../util/concurrency.js';
 import { UsageError } from '../util/errors.js';
 import { TOOL_VERSION } from '../util/toolVersion.js';
 import { checkDistIsOurs } from './dist.js';
+import { checkDistFolder } from './distSafety.js';
 import { execute, type JobTiming, type StageTiming } from './execute.js';
 import { readProjectGit, releaseInfoFromFacts, releaseInfoFromGit } from './facts.js';
 import { sweepTempFolder } from './leftovers.js';
@@ -119,6 +120,16 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
   const loaded = await loadConfig(configPath);
   const { config, projectDir } = loaded;
   const distDir = opts.distDir ?? loaded.distDir;
+  // Before anything reads or writes it: a dist that is the project (dist: .), holds it, or holds
+  // a repository is refused, whatever markers it has, with --clean or without.
+  const unsafe = await checkDistFolder(distDir, projectDir);
+  if (unsafe) {
+    throw new UsageError(
+      opts.distDir !== undefined
+        ? `${distDir} ${unsafe}; winship writes only into a folder of its own`
+        : `${loaded.positions.at(['dist'])}: ${JSON.stringify(config.dist)} ${unsafe}; winship writes the release into dist and --clean deletes it: set dist: to a folder of its own, e.g. dist`,
+    );
+  }
   const where = statePath(distDir);
   if (opts.split && !opts.targets) throw new UsageError('--split writes the part of a release for some targets: name them with --targets (e.g. --split --targets windows/arm64)');
 
@@ -182,6 +193,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
     ctx = new ReleaseContext({
       config,
       configPath,
+      positions: loaded.positions,
       projectDir,
       distDir,
       release,

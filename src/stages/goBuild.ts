@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { ReleaseContext } from '../context/context.js';
-import { binaryFile, binaryFolder } from '../artifacts/names.js';
+import { archiveName, binaryFile, binaryFolder } from '../artifacts/names.js';
+import { FILE_NAME_MAX } from '../config/limits.js';
+import { versionOrigin } from './versionOrigin.js';
 import { archOf } from '../util/arch.js';
 import { runBounded } from '../util/parallel.js';
 import type { TargetStage } from '../context/stage.js';
@@ -37,6 +39,18 @@ export function ldflagsFor(ctx: ReleaseContext, build: BuildConfig, index: numbe
   return build.gui ? `${flags} -H windowsgui`.trim() : flags;
 }
 
+/**
+ * Every release file is named <project.name>_<version>_…: the longest, a zip, must still fit in
+ * a file name (255 characters, on Windows as on Linux), or writing it fails after the build.
+ */
+export function releaseNamesProblem(ctx: ReleaseContext): UsageError | undefined {
+  const longest = archiveName(ctx, 'amd64');
+  if (longest.length <= FILE_NAME_MAX) return undefined;
+  return new UsageError(
+    `${versionOrigin(ctx)}: the release files would be named like ${longest.slice(0, 40)}… (${longest.length} characters), and a file name holds ${FILE_NAME_MAX}; shorten the version or project.name (${ctx.positions.at(['project', 'name'])})`,
+  );
+}
+
 /** Cross-compile every build that has this target; its exes are ready for the next stages at once. */
 export const goBuild: TargetStage = {
   id: 'build',
@@ -46,6 +60,10 @@ export const goBuild: TargetStage = {
   consumes: [],
   produces: ['binary'],
   modifies: [],
+  prepare(ctx) {
+    const problem = releaseNamesProblem(ctx);
+    if (problem) throw problem;
+  },
   async run(ctx, target, signal) {
     const builds = ctx.config.builds.map((build, index) => ({ build, index })).filter(({ build }) => ctx.targetsOf(build).includes(target));
     // Side by side up to the run's CPU slots (shared with every other stage's CPU work).

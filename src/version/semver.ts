@@ -1,6 +1,8 @@
 // Release versions are semantic versions (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]); tags carry a
 // leading "v". Windows wants four 16-bit numbers, so the mapping lives here too.
 
+import { UsageError } from '../util/errors.js';
+
 export interface SemVer {
   major: number;
   minor: number;
@@ -61,15 +63,25 @@ export function highestTag(tags: readonly string[]): string | undefined {
     .at(-1);
 }
 
+/** VERSIONINFO FILEVERSION/PRODUCTVERSION: four 16-bit numbers (Microsoft "VERSIONINFO resource"). */
+export const FILE_VERSION_PART_MAX = 65_535;
+
+const plain = (n: number) => n.toLocaleString('en-US', { useGrouping: false });
+
+/** Why `v` cannot be a Windows file version (a part above 65535), or undefined. */
+export function windowsVersionProblem(v: SemVer): string | undefined {
+  const over = (['major', 'minor', 'patch'] as const).find((k) => v[k] > FILE_VERSION_PART_MAX);
+  if (over === undefined) return undefined;
+  return `${over} ${plain(v[over])} is above ${FILE_VERSION_PART_MAX}: Windows keeps each part of a file version (VERSIONINFO FILEVERSION) in 16 bits`;
+}
+
 /**
  * VERSIONINFO's FILEVERSION/PRODUCTVERSION: four 16-bit numbers. The fourth stays 0 so the
- * number never depends on anything but the release version.
+ * number never depends on anything but the release version. The versionResources stage checks
+ * the version before anything builds (windowsVersionProblem); this only guards the bytes.
  */
 export function toWindowsFileVersion(v: SemVer): [number, number, number, number] {
-  for (const k of ['major', 'minor', 'patch'] as const) {
-    if (v[k] > 65535) {
-      throw new RangeError(`version ${formatSemver(v)}: ${k} ${v[k]} is above 65535, the limit of a Windows file version field`);
-    }
-  }
+  const problem = windowsVersionProblem(v);
+  if (problem) throw new UsageError(`version ${formatSemver(v)}: ${problem}`);
   return [v.major, v.minor, v.patch, 0];
 }

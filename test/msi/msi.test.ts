@@ -277,7 +277,7 @@ describe('MSI configuration errors', () => {
     expect(r.stderr).toContain('docs/CON.txt');
     expect(r.stderr).toContain('docs/A.TXT');
     expect(r.stderr).toContain('docs/ελληνικά.md');
-    // Refused when the run starts (the stage's prepare), before anything is built.
+    // Refused by the preflight (the payload rules, then each package's sources rendered), before anything builds: no dist/ at all.
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArtifactRegistry } from '../../src/artifacts/registry.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
 import { ReleaseContext, type ReleaseContextInit, type ReleaseInfo, type RunOptions } from '../../src/context/context.js';
 import { ToolRunner } from '../../src/tools/runner.js';
 import { SUPPORTED_TARGETS } from '../../src/util/arch.js';
@@ -51,7 +51,7 @@ const tempDir = (prefix: string) => {
 export const MINIMAL_YAML = 'project:\n  name: app\n  vendor: Test Vendor\nbuilds:\n  - binary: app\n';
 
 export function testContext(o: TestContextOptions = {}): { ctx: ReleaseContext; warnings: string[]; infos: string[] } {
-  const config = parseConfig(o.yaml ?? MINIMAL_YAML);
+  const { config, positions } = parseConfigText(o.yaml ?? MINIMAL_YAML);
   const projectDir = o.projectDir ?? tempDir('winship-ctx-project-');
   const distDir = o.distDir ?? tempDir('winship-ctx-dist-');
   const options: RunOptions = { dryRun: false, concurrency: 2, ioConcurrency: 2, json: false, devCert: false, ...o.options };
@@ -60,6 +60,7 @@ export function testContext(o: TestContextOptions = {}): { ctx: ReleaseContext; 
   const ctx = new ReleaseContext({
     config,
     configPath: join(projectDir, 'release.yaml'),
+    positions,
     projectDir,
     distDir,
     release: { ...TEST_RELEASE, ...o.release },

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -27,10 +26,10 @@ const ARCHES = WIX_ARCHES;
 /** The UpgradeCode the component GUIDs derive from: --upgrade-code, else msi.upgradeCode of release.yaml. */
 async function upgradeCodeFor(o: HarvestCommandOptions): Promise<string> {
   if (o.upgradeCode) return normaliseGuid(o.upgradeCode, '--upgrade-code');
-  const { locateConfig, parseConfig } = await import('../../config/load.js'); // zod + yaml: only when needed
+  const { locateConfig, loadConfig } = await import('../../config/load.js'); // zod + yaml: only when needed
   const path = locateConfig(o.config, o.cwd);
   if (path && existsSync(path)) {
-    const code = parseConfig(await readFile(path, 'utf8'), path).msi?.upgradeCode;
+    const code = (await loadConfig(path)).config.msi?.upgradeCode;
     if (code) return normaliseGuid(code, 'msi.upgradeCode');
   }
   throw new UsageError('component GUIDs are derived from the product\'s UpgradeCode: pass --upgrade-code GUID, or run where release.yaml has msi.upgradeCode ("release init" writes one)');

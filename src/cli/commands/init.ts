@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { locateConfig, parseConfig } from '../../config/load.js';
+import { readConfigText } from '../../config/read.js';
 import { writeFileAtomic } from '../../util/fs.js';
 
 export interface InitResult {
@@ -62,7 +63,7 @@ export async function initCommand(cwd: string, config?: string): Promise<InitRes
     await writeFileAtomic(path, starterConfig(moduleName(goMod, dirname(path)), upgradeCode));
     return { path, upgradeCode, action: 'created' };
   }
-  const text = await readFile(path, 'utf8');
+  const text = await readConfigText(path); // bounded, and never a FIFO: as every command reads it
   const existing = parseConfig(text, basename(path)).msi?.upgradeCode;
   if (existing) return { path, upgradeCode: existing, action: 'kept' };
   const doc = parseDocument(text);

@@ -43,13 +43,29 @@ export interface MsiVersion {
   warnings: string[];
 }
 
+/**
+ * A version the mapping refuses, with the rule it breaks: `range` (a number over 255.255.65535),
+ * `prerelease` (a pre-release with the `error` mapping), `patch-offset` (what that scheme cannot
+ * hold), `syntax` (not a semantic version). Callers turn it into advice on what to change.
+ */
+export class MsiVersionError extends StageError {
+  override name = 'MsiVersionError';
+  constructor(
+    message: string,
+    readonly rule: 'range' | 'prerelease' | 'patch-offset' | 'syntax',
+  ) {
+    super(message);
+  }
+}
+
 /** Parses `1.2.3`, `v1.2.3`, `1.2.3-rc.1+meta`. Throws StageError naming the value otherwise. */
 export function parseSemverOrThrow(version: string): SemVer {
   const v = parseSemver(version);
   if (!v) {
-    throw new StageError(
+    throw new MsiVersionError(
       `Version "${version}" is not a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], ` +
         `e.g. 1.4.2 or v1.4.2-rc.1); the MSI ProductVersion is derived from it.`,
+      'syntax',
     );
   }
   return v;
@@ -60,9 +76,10 @@ export const MSI_VERSION_LIMITS = { major: 255, minor: 255, build: 65535 } as co
 function checkLimit(version: string, field: keyof typeof MSI_VERSION_LIMITS, label: string, value: number): void {
   const limit = MSI_VERSION_LIMITS[field];
   if (value > limit) {
-    throw new StageError(
+    throw new MsiVersionError(
       `Version "${version}": ${label} ${value} is above the MSI ProductVersion limit ${limit} ` +
         `(major.minor.build must be at most 255.255.65535).`,
+      'range',
     );
   }
 }
@@ -83,18 +100,20 @@ export function toMsiProductVersion(version: string, options: MsiVersionOptions 
   if (mapping === 'patch-offset') {
     const maxPatch = Math.floor((MSI_VERSION_LIMITS.build - 99) / 100);
     if (v.patch > maxPatch) {
-      throw new StageError(
+      throw new MsiVersionError(
         `Version "${version}": patch ${v.patch} is above ${maxPatch}, the largest patch the ` +
           `patch-offset mapping can hold (patch × 100 + 99 must be at most ${MSI_VERSION_LIMITS.build}).`,
+        'patch-offset',
       );
     }
     let slot = 99;
     if (pre !== '') {
       const n = v.prerelease.find((id) => /^\d+$/.test(id));
       if (n === undefined || Number(n) < 1 || Number(n) > 98) {
-        throw new StageError(
+        throw new MsiVersionError(
           `Version "${version}": the patch-offset mapping needs a pre-release number from 1 to 98 ` +
             `(e.g. -rc.3); "${pre}" has ${n === undefined ? 'none' : n}. Use prerelease: strip for snapshots.`,
+          'patch-offset',
         );
       }
       slot = Number(n);
@@ -108,10 +127,11 @@ export function toMsiProductVersion(version: string, options: MsiVersionOptions 
     checkLimit(version, 'build', 'patch', v.patch);
     if (pre !== '') {
       if (mapping === 'error') {
-        throw new StageError(
+        throw new MsiVersionError(
           `Version "${version}" has a pre-release part ("-${pre}"), which an MSI ProductVersion ` +
             `(major.minor.build, numbers only) cannot hold. Release a final version, or choose a ` +
             `pre-release mapping: strip (→ ${v.major}.${v.minor}.${v.patch}) or patch-offset.`,
+          'prerelease',
         );
       }
       warnings.push(

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkProjectInput, collectProjectFiles } from '../../../src/context/projectFiles.js';
 import { archives } from '../../../src/stages/archives.js';
-import { msi } from '../../../src/stages/msi.js';
+import { checkedPayload } from '../../../src/stages/msiSetup.js';
 import { versionResources } from '../../../src/stages/versionResources.js';
 import { StageError } from '../../../src/util/errors.js';
 import { MINIMAL_YAML, testContext } from '../../support/context.js';
+import { makeIco } from '../../support/ico.js';
 
 // Where payload files come from (context/projectFiles.ts) and the stages' prepare checks, on
 // real files in a temp folder: links (in, out, dangling, to folders), a socket (a FIFO needs
@@ -28,7 +29,7 @@ afterEach(async () => {
 });
 
 let n = 0;
-async function freshProject(tree: Record<string, string>): Promise<string> {
+async function freshProject(tree: Record<string, string | Uint8Array>): Promise<string> {
   project = join(root, `p${++n}`);
   for (const [rel, text] of Object.entries({ 'release.yaml': MINIMAL_YAML, ...tree })) {
     await mkdir(join(project, rel, '..'), { recursive: true });
@@ -176,7 +177,7 @@ describe('the stages refuse a hostile payload when the run starts, every path in
     await writeFile(join(dir, 'pay', 'Ω.txt'), 'not in cp1252');
     const yaml = `${MINIMAL_YAML}msi:\n  upgradeCode: 6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071\n  files: ["pay/**", "pay/.*"]\n  license: ../outside/secret.txt\n  template: missing.wxs\n`;
     const { ctx } = contextIn(dir, yaml);
-    const msg = await messageOf(msi.prepare!(ctx));
+    const msg = await messageOf(checkedPayload(ctx, ctx.config.msi!, ['amd64'], true).then(() => undefined));
     expect(msg).toMatch(/^msi\.files, msi\.license, msi\.template: 13 problems with the files the MSI packages would install or embed \(the binaries and msi\.files, from .*\):\n/);
     for (const line of HOSTILE_LINES) expect(msg).toContain(`${line.replace('ROOT', root)}\n`);
     expect(msg).toContain(`    - msi.license: ../outside/secret.txt  (-> ${root}/outside/secret.txt)\n`);
@@ -191,7 +192,7 @@ describe('the stages refuse a hostile payload when the run starts, every path in
   });
 
   it('resources: an icon outside the project, a missing one and a socket, all in one error', async () => {
-    const dir = await freshProject({ 'ok.ico': 'ico' });
+    const dir = await freshProject({ 'ok.ico': makeIco() });
     await socketAt(join(dir, 'sock.ico'));
     const yaml = [
       'project:\n  name: app\nbuilds:',
