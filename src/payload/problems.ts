@@ -3,7 +3,7 @@
 // way, so a user reads the same list whichever package refused a file.
 
 import { compareOrdinal } from '../util/compare.js';
-import { StageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 
 export interface PayloadProblem<Rule extends string = string> {
   rule: Rule;
@@ -57,7 +57,7 @@ export function uniqueProblems<P extends PayloadProblem>(problems: readonly P[])
  * package at fault), then every problem grouped by rule, then what to do. Nothing has been
  * packed when it is thrown.
  */
-export function payloadError(subject: string, what: string, problems: readonly PayloadProblem[], titles: RuleTitles, advice: string): StageError {
+export function payloadError(subject: string, what: string, problems: readonly PayloadProblem[], titles: RuleTitles, advice: string): UsageError {
   const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
-  return new StageError(`${subject}: ${count} with ${what}:\n${formatPayloadProblems(problems, titles)}\n${advice}`);
+  return new UsageError(`${subject}: ${count} with ${what}:\n${formatPayloadProblems(problems, titles)}\n${advice}`);
 }

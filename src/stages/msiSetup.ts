@@ -84,7 +84,8 @@ function checkBackend(backend: MsiBackend, version: string | undefined, cfg: Msi
     ),
   ];
   if (problems.length) {
-    throw new StageError(`msi: backend ${backend.id}${version ? ` ${version}` : ''} cannot build this package:\n  - ${problems.join('\n  - ')}`);
+    // A configuration the backend cannot build: a usage error (exit 2), found before anything builds.
+    throw new UsageError(`msi: backend ${backend.id}${version ? ` ${version}` : ''} cannot build this package:\n  - ${problems.join('\n  - ')}`);
   }
 }
 

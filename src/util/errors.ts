@@ -84,15 +84,15 @@ export function problemsMessage(messages: readonly string[], heading?: string, m
     const own = message.split('\n');
     if (lines.length + own.length > maxLines) {
       // A first problem longer than a screen still shows its beginning.
-      if (shown === 0) lines.push(...own.slice(0, maxLines), `… and ${own.length - maxLines} more lines`);
+      if (shown === 0) lines.push(...own.slice(0, maxLines), `… and ${own.length - maxLines} more line${own.length - maxLines > 1 ? 's' : ''} (--json lists every problem whole)`);
       break;
     }
     lines.push(...own);
     shown++;
   }
   const left = messages.length - shown;
-  if (left > 0 && shown > 0) lines.push(`… and ${left} more problem${left > 1 ? 's' : ''}`);
-  else if (left > 1) lines.push(`… and ${left - 1} more problem${left > 2 ? 's' : ''}`);
+  if (left > 0 && shown > 0) lines.push(`… and ${left} more problem${left > 1 ? 's' : ''} (--json lists every problem)`);
+  else if (left > 1) lines.push(`… and ${left - 1} more problem${left > 2 ? 's' : ''} (--json lists every problem)`);
   return heading ? [heading, ...lines.map((l) => `  ${l}`)].join('\n') : lines.join('\n');
 }
 

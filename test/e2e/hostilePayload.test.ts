@@ -73,7 +73,7 @@ describe('hostile payloads are refused when the run starts, every path listed', 
     await addHostileFiles(dir);
     const started = performance.now();
     const r = await runRelease(['build'], { cwd: dir });
-    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.exitCode, r.stderr).toBe(2);
     expect(errorOf(r.stderr)).toBe(
       [
         `error: archives.files: 9 problems with the files the zips would hold (the binaries and archives.files, from ${dir}):`,
@@ -91,10 +91,15 @@ describe('hostile payloads are refused when the run starts, every path listed', 
     const yaml = `${YAML_HEAD}msi:\n  upgradeCode: 6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071\n  files: ["pay/**", "pay/.*"]\n  template: pay/fifo\n  license: ../outside/secret.txt\n`;
     const dir = await project('msi', yaml);
     await addHostileFiles(dir);
-    const r = await runRelease(['build', '--skip', 'archive'], { cwd: dir });
-    expect(r.exitCode, r.stderr).toBe(1);
-    const error = errorOf(r.stderr);
-    expect(error).toMatch(/^error: msi\.files, msi\.license, msi\.template: 11 problems with the files the MSI packages would install or embed/);
+    const r = await runRelease(['build', '--skip', 'archive', '--json'], { cwd: dir });
+    expect(r.exitCode, r.stderr).toBe(2);
+    // Two problems: the payload's, and wixl 0.101 having no license dialog. The terminal gets a
+    // screenful; --json has each whole.
+    expect(errorOf(r.stderr)).toMatch(/^error: 2 problems found before building/);
+    const problems = (JSON.parse(r.stdout) as { error: { problems: { message: string }[] } }).error.problems.map((p) => p.message);
+    expect(problems[1]).toMatch(/^msi: backend wixl 0\.101 cannot build this package:/);
+    const error = `${problems[0]}\n`;
+    expect(error).toMatch(/^msi\.files, msi\.license, msi\.template: 11 problems with the files the MSI packages would install or embed/);
     for (const line of HOSTILE_SECTIONS(join(work, 'outside')).filter((l) => l.startsWith('    - '))) expect(error).toContain(`${line}\n`);
     expect(error).toContain('    - msi.template: pay/fifo  (a FIFO)\n');
     expect(error).toContain(`    - msi.license: ../outside/secret.txt  (-> ${join(work, 'outside', 'secret.txt')})\n`);
@@ -106,7 +111,7 @@ describe('hostile payloads are refused when the run starts, every path listed', 
     const dir = await project('icon', yaml);
     await execa('mkfifo', [join(dir, 'fifo.ico')]);
     const r = await runRelease(['build'], { cwd: dir });
-    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.exitCode, r.stderr).toBe(2);
     expect(errorOf(r.stderr)).toBe(
       [
         `error: builds[].resources.icon: 2 problems with the icons to embed (from ${dir}):`,

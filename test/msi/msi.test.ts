@@ -243,7 +243,7 @@ describe('MSI configuration errors', () => {
     const dir = await project('path', `${msiConfig('  addToPath: true\n  license: LICENSE\n  ui: true\n')}`);
     await writeFile(join(dir, 'release.yaml'), (await readFile(join(dir, 'release.yaml'), 'utf8')).replace('[windows/amd64, windows/arm64, windows/386]', '[windows/amd64]'));
     const r = await runRelease(['build'], { cwd: dir });
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('msi: backend wixl 0.101 cannot build this package:');
     expect(r.stderr).toContain('addToPath: wixl 0.101 has no Environment element (added in wixl 0.105)');
     expect(r.stderr).toContain('use backend "wix" (WiX v4+) or "wix3" (WiX 3.14) on a Windows machine');
@@ -273,7 +273,7 @@ describe('MSI configuration errors', () => {
     await writeFile(join(dir, 'docs', 'ελληνικά.md'), 'x');
     await commitAll(dir, 'names');
     const r = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: dir });
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('docs/CON.txt');
     expect(r.stderr).toContain('docs/A.TXT');
     expect(r.stderr).toContain('docs/ελληνικά.md');

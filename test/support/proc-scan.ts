@@ -60,11 +60,15 @@ function read(pid: number): SeenProcess | undefined {
 export function startProcessScan(root: number, intervalMs = 50): ProcessScan {
   const seen: SeenProcess[] = [];
   const keys = new Set<string>();
+  // Between fork and exec a child is still a copy of its parent: the same argv and environment
+  // (password included) in the same memory. That copy is winship, not a child holding the
+  // secret, and a loaded machine makes the window long enough to be seen: skipped.
   const poll = () => {
+    const parentCopy = read(root)?.cmdline; // read now: the root has exec'd once it has children
     for (const pid of descendantsOf(root)) {
       const p = read(pid);
-      // A child is first a copy of its parent, then what it execs: keep each argv it had.
-      if (!p || keys.has(`${pid}\0${p.cmdline}`)) continue;
+      // What a child execs: keep each argv it had.
+      if (!p || p.cmdline === parentCopy || keys.has(`${pid}\0${p.cmdline}`)) continue;
       keys.add(`${pid}\0${p.cmdline}`);
       seen.push(p);
     }

@@ -120,7 +120,7 @@ describe('a screenful of problems', () => {
     expect(lines).toHaveLength(21);
     expect(lines[0]).toBe('release.yaml:4:10: builds[0].gui: expected boolean, got number 0');
     expect(lines[19]).toBe('release.yaml:23:10: builds[19].gui: expected boolean, got number 19');
-    expect(lines[20]).toBe('… and 30 more problems');
+    expect(lines[20]).toBe('… and 30 more problems (--json lists every problem)');
     expect(err.problems).toHaveLength(50);
   });
 });

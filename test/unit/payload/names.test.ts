@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { caseFoldKey, checkInstallPaths, MAX_PATH_LENGTH, MAX_SEGMENT_LENGTH, PATH_RULE_TITLES, pathShapeProblems, type PathRule } from '../../../src/payload/names.js';
 import { formatPayloadProblems, payloadError } from '../../../src/payload/problems.js';
-import { StageError } from '../../../src/util/errors.js';
+import { UsageError } from '../../../src/util/errors.js';
 
 // The payload name rules every package format shares (src/payload/names.ts): names in,
 // every problem out.
@@ -174,9 +174,9 @@ describe('the parts', () => {
     );
   });
 
-  it('puts everything in one StageError with its heading, count and advice', () => {
+  it('puts everything in one UsageError (exit 2) with its heading, count and advice', () => {
     const err = payloadError('archives.files', 'the files the zips would hold', [{ rule: 'special-file', path: 'pipe', detail: 'a FIFO' }], [['special-file', 'not regular files']], 'Remove them.');
-    expect(err).toBeInstanceOf(StageError);
+    expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe('archives.files: 1 problem with the files the zips would hold:\n  not regular files:\n    - pipe  (a FIFO)\nRemove them.');
   });
 });

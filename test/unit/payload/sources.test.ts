@@ -7,7 +7,7 @@ import { checkProjectInput, collectProjectFiles } from '../../../src/context/pro
 import { archives } from '../../../src/stages/archives.js';
 import { checkedPayload } from '../../../src/stages/msiSetup.js';
 import { versionResources } from '../../../src/stages/versionResources.js';
-import { StageError } from '../../../src/util/errors.js';
+import { UsageError } from '../../../src/util/errors.js';
 import { MINIMAL_YAML, testContext } from '../../support/context.js';
 import { makeIco } from '../../support/ico.js';
 
@@ -52,7 +52,7 @@ function contextIn(dir: string, yaml = MINIMAL_YAML) {
 
 async function messageOf(p: void | Promise<void>): Promise<string> {
   const err = await Promise.resolve(p).then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(StageError);
+  expect(err).toBeInstanceOf(UsageError);
   return (err as Error).message;
 }
 

@@ -15,8 +15,8 @@ describe('problems reported together', () => {
 
   it('shows a screenful: whole problems while they fit, then how many are left; a first problem longer than a screen is cut', () => {
     const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join('\n');
-    expect(problemsMessage([lines(15, 'a'), lines(10, 'b'), 'c'], undefined, 20).split('\n')).toEqual([...lines(15, 'a').split('\n'), '… and 2 more problems']);
-    expect(problemsMessage([lines(30, 'a'), 'b'], undefined, 20).split('\n')).toEqual([...lines(20, 'a').split('\n'), '… and 10 more lines', '… and 1 more problem']);
+    expect(problemsMessage([lines(15, 'a'), lines(10, 'b'), 'c'], undefined, 20).split('\n')).toEqual([...lines(15, 'a').split('\n'), '… and 2 more problems (--json lists every problem)']);
+    expect(problemsMessage([lines(30, 'a'), 'b'], undefined, 20).split('\n')).toEqual([...lines(20, 'a').split('\n'), '… and 10 more lines (--json lists every problem whole)', '… and 1 more problem (--json lists every problem)']);
     expect(problemsMessage(['x', 'y'], undefined, 20)).toBe('x\ny');
   });
 });
