@@ -62,7 +62,7 @@ export interface RequestTimestampOptions {
   signal?: AbortSignal;
   /** Where the proxy settings come from (see proxy.ts); default process.env, as the signing tool's. */
   env?: NodeJS.ProcessEnv;
-  /** Trusted roots for https:// servers instead of Node's default store (tests). */
+  /** Trusted roots for https:// servers instead of Node's and the system's (trust.ts): tests. */
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
@@ -266,7 +266,7 @@ export interface ProbeOptions {
   skewToleranceMs?: number;
   /** Where the proxy settings come from; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Trusted roots for https:// servers instead of Node's default store (tests). */
+  /** Trusted roots for https:// servers instead of Node's and the system's (trust.ts): tests. */
   ca?: string | Buffer | Array<string | Buffer>;
 }
 

@@ -61,7 +61,7 @@ export interface RelayOptions {
   env?: NodeJS.ProcessEnv;
   /** Our clock, for the genTime check; injectable for tests. */
   now?: () => Date;
-  /** Trusted roots for https:// servers instead of Node's default store (tests), as for the probe. */
+  /** Trusted roots for https:// servers instead of Node's and the system's (trust.ts): tests, as for the probe. */
   ca?: string | Buffer | Array<string | Buffer>;
 }
 

@@ -35,7 +35,7 @@ export class TunnelError extends Error {
 export interface TunnelOptions {
   /** Ends the tunnel (the exchange's deadline or cancellation), set up or not. */
   signal: AbortSignal;
-  /** Trusted roots for the server's certificate instead of Node's default store (tests). */
+  /** Trusted roots for the server's certificate instead of Node's and the system's (trust.ts): tests. */
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
