@@ -65,8 +65,9 @@ export async function withPasswordInFifo<T>(
     await makeFifo(runner, fifo, options);
     // Ours since mkfifo made it in our 0700 folder; checked anyway before anything is written.
     if (!lstatSync(fifo).isFIFO()) throw new StageError(`mkfifo did not make a FIFO at ${fifo}`);
-    descriptors.push(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
-    const writeEnd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    // O_NOFOLLOW: the FIFO itself, never what a link put in its place would lead to.
+    descriptors.push(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW));
+    const writeEnd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
     descriptors.push(writeEnd);
     // One write into an empty pipe with room for it: all of it or an error, never a wait.
     const written = writeSync(writeEnd, data);

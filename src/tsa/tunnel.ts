@@ -56,6 +56,8 @@ export function openTlsTunnel(proxy: URL, target: URL, options: TunnelOptions): 
   const proxyName = proxy.host;
   const serverName = target.hostname.replace(/^\[|\]$/g, '');
   return new Promise<tls.TLSSocket>((resolve, reject) => {
+    const stopped = () => new TunnelError('network', `the tunnel to ${authority} through proxy ${proxyName} was stopped`);
+    if (options.signal.aborted) return reject(stopped());
     let settled = false;
     let secure: tls.TLSSocket | undefined;
     const finish = (outcome: { socket: tls.TLSSocket } | { error: Error }) => {
@@ -67,10 +69,9 @@ export function openTlsTunnel(proxy: URL, target: URL, options: TunnelOptions): 
       secure?.destroy();
       reject(outcome.error);
     };
-    const onAbort = () => finish({ error: new TunnelError('network', `the tunnel to ${authority} through proxy ${proxyName} was stopped`) });
+    const onAbort = () => finish({ error: stopped() });
     // Torn down also after it was handed over: the exchange is over when the caller aborts.
     options.signal.addEventListener('abort', () => secure?.destroy(), { once: true });
-    if (options.signal.aborted) return onAbort();
     options.signal.addEventListener('abort', onAbort, { once: true });
 
     const authorization = proxyAuthorization(proxy);
