@@ -45,6 +45,23 @@ else
   say "system packages present"
 fi
 
+# osslsigncode 2.5, Debian bookworm's main version, unpacked into .cache/ beside the installed one
+# (never installed over it): the tests also sign with it (test/sign/passwordFifo.test.ts; before 2.9
+# the password goes through a FIFO). Where apt has no 2.5-4 (not bookworm), those tests are skipped.
+old_osslsigncode=.cache/osslsigncode-2.5
+if [ ! -x "$old_osslsigncode/usr/bin/osslsigncode" ]; then
+  deb_dir=$(mktemp -d)
+  if (cd "$deb_dir" && apt-get download -qq osslsigncode=2.5-4 >/dev/null 2>&1) ||
+     { ${SUDO:-} apt-get update -qq >/dev/null 2>&1 && (cd "$deb_dir" && apt-get download -qq osslsigncode=2.5-4 >/dev/null 2>&1); }; then
+    mkdir -p "$old_osslsigncode"
+    dpkg -x "$deb_dir"/osslsigncode_2.5-4_*.deb "$old_osslsigncode"
+    say "unpacked osslsigncode 2.5 into $old_osslsigncode (tests only)"
+  else
+    say "osslsigncode 2.5-4 is not in apt here: the tests that use it are skipped"
+  fi
+  rm -rf "$deb_dir"
+fi
+
 # Node dependencies exactly as package-lock.json records them (npm ci refuses a lock that does not
 # match package.json, and never rewrites it). npm ci empties node_modules first, so it runs only
 # when the lock changed since the last install; the copy of the lock left in node_modules below is

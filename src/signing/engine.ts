@@ -14,7 +14,8 @@
 // The tools never talk to a time-stamp server themselves: each attempt points them at a route
 // of a loopback relay started for this call (src/tsa/relay.ts), which forwards the request
 // through our bounded client and checks the reply before the tool sees it. The key's password
-// reaches osslsigncode on its stdin (src/tools/osslsigncode.ts); signtool never gets one.
+// reaches osslsigncode on its stdin (2.9+), or through a FIFO (older versions, Linux/macOS:
+// src/tools/passwordFifo.ts); signtool never gets one.
 
 
 import { rm, stat } from 'node:fs/promises';
@@ -27,7 +28,7 @@ import { StageError, UsageError } from '../util/errors.js';
 import { produceAtomic } from '../util/fs.js';
 import { runBounded } from '../util/parallel.js';
 import type { BackendOptions, Checked, SigningToolBackend } from './backends/backend.js';
-import { checkOsslsigncodeVersion, osslsigncodeBackend, osslsigncodePassword, toOsslCredential } from './backends/osslsigncode.js';
+import { checkOsslsigncodeVersion, osslsigncodeBackend, osslsigncodePassword, toOsslCredential, type OsslsigncodeSetup } from './backends/osslsigncode.js';
 import { signtoolBackend, toSigntoolCredential } from './backends/signtool.js';
 import { BACKEND_CREDENTIALS, credentialSecrets, SIGNTOOL_PFX_REFUSED, type SigningBackend, type SigningCredential } from './credentials.js';
 import { displayServer, signWithFailover, type SignAttempt } from './failover.js';
@@ -74,6 +75,11 @@ export interface SignFilesOptions {
   onSigned?: (record: SignedFileRecord) => void | Promise<void>;
   /** The relay the tools send timestamp requests to (tests); default: one started for this call and stopped at its end. */
   relay?: TimestampRelay;
+  /**
+   * Tests only (no setting or variable leads here): give osslsigncode the password through a
+   * FIFO, as for versions before 2.9, whatever the installed version is.
+   */
+  forcePasswordRoute?: 'fifo';
 }
 
 /** What artifacts.json records for a signed file. No secrets: no password, no server credentials. */
@@ -123,15 +129,22 @@ export async function signFiles(options: SignFilesOptions): Promise<SignedFileRe
   const password = options.backend === 'osslsigncode' ? osslsigncodePassword(credential) : undefined;
   const problem = password === undefined ? undefined : pipedPasswordProblem(password);
   if (problem) throw new UsageError(`sign.certificate: the password cannot be given to osslsigncode: ${problem}. Change the password of the key.`);
+  let setup: OsslsigncodeSetup = { version: undefined, passwordRoute: 'stdin', notes: [] };
   if (options.backend === 'osslsigncode' && !runner.dryRun) {
-    await checkOsslsigncodeVersion(runner, { msix: options.files.some((f) => /\.(msix|appx)(bundle)?$/i.test(f)), pipedPassword: password !== undefined });
+    setup = await checkOsslsigncodeVersion(runner, {
+      msix: options.files.some((f) => /\.(msix|appx)(bundle)?$/i.test(f)),
+      password: password !== undefined,
+      onlineRevocation: options.verify.onlineRevocation === true,
+    });
+    for (const note of setup.notes) options.log?.(note);
   }
+  if (options.forcePasswordRoute) setup = { ...setup, passwordRoute: options.forcePasswordRoute };
 
   return withRelay(options, async (relay) => {
     const backendOptions: BackendOptions = { ...options, relay };
     const backend =
       options.backend === 'osslsigncode'
-        ? osslsigncodeBackend(backendOptions, toOsslCredential(credential))
+        ? osslsigncodeBackend(backendOptions, toOsslCredential(credential), setup)
         : signtoolBackend(backendOptions, toSigntoolCredential(credential));
     return signAll(options, limiter, backend);
   });

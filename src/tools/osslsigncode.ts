@@ -1,7 +1,8 @@
 // osslsigncode: Authenticode signing and verification on Linux/macOS (PE, MSI, CAB, APPX/MSIX).
 //
 // Facts this adapter is built on (osslsigncode 2.9 with OpenSSL 3.0, recorded in
-// test/fixtures/sign/ by test/fixtures/sign/capture.ts):
+// test/fixtures/sign/ by test/fixtures/sign/capture.ts; 2.5 is Debian bookworm's, checked
+// against its source and the bookworm binary, recorded as *-2.5.txt):
 // - No timeout of its own: a TSA that accepts the connection and never answers stalls it
 //   forever. Every run here has a deadline and is killed with its process group.
 // - With several -ts it tries them in order but reports only the last error, so we pass one
@@ -9,24 +10,34 @@
 // - It checks neither the reply's nonce nor the TSA certificate's timeStamping EKU, and
 //   `verify` exits 0 ("Succeeded") for a token whose imprint does not match. So `verify` output
 //   is parsed line by line, and the engine checks the token itself (src/signing/timestampToken.ts).
-// - "Connecting to URL" on stdout means it got as far as the TSA: a failure before that line
-//   (wrong password, unsupported file) is not the server's fault and retrying cannot help.
-// - It reads a timestamp reply of any size, and takes its proxy from http_proxy/https_proxy
-//   (OpenSSL's HTTP client): it is pointed at our loopback relay (src/tsa/relay.ts), which
-//   bounds and checks the reply, and runs without the proxy variables, which are the relay's.
-// - `-readpass -` (2.9+) reads the password with one read() of standard input, strips trailing
-//   CR/LF and a UTF-8 BOM, and takes at most 4095 bytes. The password goes there, through the
-//   pipe the runner writes (RunSpec.input): never a file, argv or the environment.
-//   `-readpass /dev/stdin` would work with any version from a shell, but not from Node: libuv
-//   gives a child a socketpair as stdin, and opening /dev/stdin (/proc/self/fd/0) on a socket
-//   fails with ENXIO (checked with osslsigncode 2.9 on Linux). On Windows, 2.9 reads `-` with
-//   the C runtime's read() on the pipe's handle, so the same route works there (text mode:
-//   see pipedPasswordProblem). Untested on Windows, where there is no osslsigncode here.
+// - 2.9 prints "Connecting to URL" on stdout once it got as far as the TSA: a failure before
+//   that line (wrong password, unsupported file) is not the server's fault and retrying cannot
+//   help. 2.5-2.8 print no such line (the relay's request count tells instead), and write
+//   their errors to stdout, 2.9 to stderr.
+// - It reads a timestamp reply of any size, and takes its proxy from the environment (2.9:
+//   OpenSSL's HTTP client, http_proxy/https_proxy; 2.5-2.8: libcurl, which also reads
+//   all_proxy): it is pointed at our loopback relay (src/tsa/relay.ts), which bounds and checks
+//   the reply, and runs without the proxy variables, which are the relay's.
+// - The password: every 2.x from 2.2 on reads `-readpass FILE` with open(O_RDONLY) and one
+//   read() of at most 4095 bytes, strips trailing CR/LF and a leading UTF-8 BOM, and ends the
+//   string at a NUL; 2.9 added `-readpass -`, the same read on standard input. It never goes
+//   into a file, argv or the environment: 2.9+ gets it on the pipe the runner writes
+//   (RunSpec.input); older ones on Linux/macOS through a FIFO whose bytes live only in the
+//   kernel's pipe buffer (src/tools/passwordFifo.ts). `-readpass /dev/stdin` is no way out for
+//   old versions: libuv gives a child a socketpair as stdin, and opening /dev/stdin
+//   (/proc/self/fd/0) on a socket fails with ENXIO (checked with osslsigncode 2.9 on Linux). On
+//   Windows, 2.9 reads `-` with the C runtime's read() on the pipe's handle, so the same route
+//   works there (text mode: see pipedPasswordProblem); older ones are refused there. Untested on
+//   Windows, where there is no osslsigncode here.
+// - `verify -ignore-crl` arrived in 2.9. 2.8 always fetches the CRLs the certificates name
+//   (-ignore-cdp still demands one), 2.5-2.7 never fetch any.
 
 import path from 'node:path';
 import { StageError, UsageError } from '../util/errors.js';
 import { digestName, type VerifiedSignature, type VerifyReport } from './verifyReport.js';
 import { dateFromAsctimeFields } from '../util/dates.js';
+import { versionAtLeast } from '../util/versions.js';
+import { withPasswordInFifo } from './passwordFifo.js';
 import { ToolFailedError, type Tool, type ToolRunner } from './runner.js';
 
 export const osslsigncode: Tool = {
@@ -34,7 +45,7 @@ export const osslsigncode: Tool = {
   command: 'osslsigncode',
   install:
     'apt-get install osslsigncode (Debian bookworm: apt-get install -t bookworm-backports osslsigncode for 2.9; ' +
-    'MSIX/APPX needs 2.7 or newer, a key password 2.9; macOS: brew install osslsigncode; ' +
+    'MSIX/APPX needs 2.7 or newer, a key password 2.2 or newer on Linux/macOS and 2.9 on Windows; macOS: brew install osslsigncode; ' +
     'Windows: the release zip from https://github.com/mtrojnar/osslsigncode/releases, on PATH)',
 };
 
@@ -44,7 +55,25 @@ export const MIN_OSSLSIGNCODE_FOR_MSIX: readonly [number, number] = [2, 7];
 /** `-readpass -` (the password on standard input) arrived in osslsigncode 2.9. */
 export const MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD: readonly [number, number] = [2, 9];
 
-/** How osslsigncode gets the signing key. Passwords and PINs only ever travel through its stdin. */
+/**
+ * `-readpass FILE` strips the newline after the password from 2.2 on (2.0 and 2.1 would keep
+ * it as part of the password): the oldest that can read one from a FIFO (Linux/macOS).
+ */
+export const MIN_OSSLSIGNCODE_FOR_FIFO_PASSWORD: readonly [number, number] = [2, 2];
+
+/** `verify -ignore-crl` arrived in osslsigncode 2.9. */
+export const MIN_OSSLSIGNCODE_FOR_IGNORE_CRL: readonly [number, number] = [2, 9];
+
+/** osslsigncode 2.8 was the first to fetch and check the CRLs that certificates name. */
+export const MIN_OSSLSIGNCODE_FOR_ONLINE_CRL: readonly [number, number] = [2, 8];
+
+/**
+ * How a password reaches osslsigncode: 'stdin' (`-readpass -`, 2.9+), or 'fifo' (`-readpass
+ * FIFO`, older versions on Linux/macOS: src/tools/passwordFifo.ts).
+ */
+export type OsslsigncodePasswordRoute = 'stdin' | 'fifo';
+
+/** How osslsigncode gets the signing key. Passwords and PINs travel through its stdin or a FIFO, never argv. */
 export type OsslsigncodeCredential =
   | { kind: 'pkcs12'; pfx: string; password: string }
   | { kind: 'pem'; cert: string; key: string; password?: string }
@@ -78,9 +107,12 @@ export interface OsslsigncodeSignSpec {
   nest?: boolean;
 }
 
-function credentialArgs(credential: OsslsigncodeCredential): string[] {
-  // "-": the password comes on standard input (osslsigncodeSign writes it there).
-  const pass = credential.password === undefined ? [] : ['-readpass', '-'];
+/**
+ * `passwordSource`: "-" when the password comes on standard input (osslsigncodeSign writes it
+ * there), or the path of the FIFO it waits in.
+ */
+function credentialArgs(credential: OsslsigncodeCredential, passwordSource: string): string[] {
+  const pass = credential.password === undefined ? [] : ['-readpass', passwordSource];
   switch (credential.kind) {
     case 'pkcs12':
       return ['-pkcs12', credential.pfx, ...pass];
@@ -100,32 +132,37 @@ function credentialArgs(credential: OsslsigncodeCredential): string[] {
 }
 
 /**
- * Why `password` cannot travel through `-readpass -` unchanged, or undefined. osslsigncode reads
- * one buffer of 4096 bytes, ends the string at a NUL and strips trailing line breaks: such a
- * password would silently become another one. On Windows its C runtime reads stdin in text
- * mode, which turns CR LF into LF and stops at Ctrl-Z (not testable here: checked against the
- * CRT's documented _read behaviour).
+ * Why `password` cannot reach osslsigncode unchanged (through `-readpass -` or a FIFO: the same
+ * read), or undefined. osslsigncode reads one buffer of 4096 bytes, ends the string at a NUL,
+ * strips trailing line breaks and a leading UTF-8 byte order mark: such a password would
+ * silently become another one. On Windows its C runtime reads stdin in text mode, which turns
+ * CR LF into LF and stops at Ctrl-Z (not testable here: checked against the CRT's documented
+ * _read behaviour).
  */
 export function pipedPasswordProblem(password: string, platform: NodeJS.Platform = process.platform): string | undefined {
   if (password.includes('\0')) return 'it contains a NUL character';
   if (/[\r\n]$/.test(password)) return 'it ends with a line break, which osslsigncode strips';
+  if (password.startsWith('\uFEFF')) return 'it starts with a byte order mark (U+FEFF), which osslsigncode strips';
   if (Buffer.byteLength(password) > 4094) return 'it is longer than 4094 bytes, more than osslsigncode reads';
   if (platform === 'win32' && /[\r\x1a]/.test(password)) return 'it contains a carriage return or Ctrl-Z, which Windows text-mode input changes';
   return undefined;
 }
 
 /** What the signing run writes to osslsigncode's standard input: the password and a newline, or nothing. */
-export function osslsigncodeSignInput(credential: OsslsigncodeCredential): string {
+export function osslsigncodeSignInput(credential: OsslsigncodeCredential, route: OsslsigncodePasswordRoute = 'stdin'): string {
   // The newline matters: without it an empty password would be an empty read, which
-  // osslsigncode takes for a failure.
-  return credential.password === undefined ? '' : `${credential.password}\n`;
+  // osslsigncode takes for a failure. (The FIFO route writes the same bytes into the FIFO.)
+  return credential.password === undefined || route === 'fifo' ? '' : `${credential.password}\n`;
 }
 
-/** argv after "osslsigncode". Never contains a secret: passwords go through -readpass - (stdin). */
-export function osslsigncodeSignArgs(spec: OsslsigncodeSignSpec): string[] {
+/**
+ * argv after "osslsigncode". Never contains a secret: a password is read from `passwordSource`,
+ * "-" (stdin) or a FIFO's path.
+ */
+export function osslsigncodeSignArgs(spec: OsslsigncodeSignSpec, passwordSource = '-'): string[] {
   return [
     'sign',
-    ...credentialArgs(spec.credential),
+    ...credentialArgs(spec.credential, passwordSource),
     '-h',
     spec.digest,
     ...(spec.description !== undefined ? ['-n', spec.description] : []),
@@ -150,16 +187,23 @@ export interface OsslsigncodeVerifySpec {
    * for (-ignore-crl): every commercial certificate names one, and a CI runner without egress
    * (or a CRL server that hangs) would fail a good signature, inside a timestamp server's time
    * budget. (-ignore-cdp is not enough: it skips the download but still demands a CRL.)
+   * Only 2.9+ can be told either way: 2.8 always fetches, 2.5-2.7 never do (see `version`).
    */
   onlineRevocation?: boolean;
+  /**
+   * The installed osslsigncode's version, when known: before 2.9 there is no -ignore-crl, and
+   * passing it fails every verification ("Unknown option"). Unknown: taken as 2.9 or newer.
+   */
+  version?: readonly number[];
 }
 
 export function osslsigncodeVerifyArgs(spec: OsslsigncodeVerifySpec): string[] {
+  const canIgnoreCrl = spec.version === undefined || versionAtLeast(spec.version, MIN_OSSLSIGNCODE_FOR_IGNORE_CRL);
   return [
     'verify',
     ...(spec.caFile !== undefined ? ['-CAfile', spec.caFile] : []),
     ...(spec.tsaCaFile !== undefined ? ['-TSA-CAfile', spec.tsaCaFile] : []),
-    ...(spec.onlineRevocation ? [] : ['-ignore-crl']),
+    ...(spec.onlineRevocation || !canIgnoreCrl ? [] : ['-ignore-crl']),
     '-in',
     spec.input,
   ];
@@ -225,9 +269,10 @@ function parseSignatureBlock(block: string[]): { signature: VerifiedSignature; p
   if (printedDigest) signature.digest = digestName(printedDigest);
 
   const hasTimestamp = !block.some((l) => l.trim() === 'Timestamp is not available') &&
-    block.some((l) => /^\s*Timestamp time:/.test(l) || /^Timestamp Server Signature verification:/.test(l));
+    block.some((l) => /^\s*(?:Timestamp time|The signature is timestamped):/.test(l) || /^Timestamp Server Signature verification:/.test(l));
   if (hasTimestamp) {
-    const timeText = field(/^\s*Timestamp time:\s*(.+)$/);
+    // 2.9: "Timestamp time: …"; 2.5: "The signature is timestamped: …".
+    const timeText = field(/^\s*(?:Timestamp time|The signature is timestamped):\s*(.+)$/);
     const time = timeText ? parseOpensslTime(timeText) : undefined;
     signature.timestamp = {
       serverSignatureOk: field(/^Timestamp Server Signature verification:\s*(ok|failed)/) === 'ok',
@@ -285,13 +330,21 @@ const NOISE = new Set([
 const GENERIC_OPENSSL_REASONS = new Set(['connect error', 'error receiving', 'nested asn1 error']);
 
 /**
- * One line saying why `osslsigncode sign` failed, from its stderr: its own messages first, then
- * the reasons inside OpenSSL's coded error lines ("received error (code=500, reason=…)").
+ * One line saying why `osslsigncode sign` failed: its own messages first, then the reasons
+ * inside OpenSSL's coded error lines ("received error (code=500, reason=…)"). 2.9 writes them to
+ * stderr; 2.5-2.8 to stdout, where they are read when stderr says nothing.
  */
 export function describeOsslsigncodeFailure(stdout: string, stderr: string): string {
+  const parts = failureParts(stderr);
+  if (parts.length === 0) parts.push(...failureParts(stdout).filter((p) => !/^(Connecting to |Succeeded$)/.test(p)));
+  if (parts.length === 0) return stdout.trim().split(/\r?\n/).at(-1) || 'osslsigncode failed without a message';
+  return parts.join('; ');
+}
+
+function failureParts(text: string): string[] {
   const parts: string[] = [];
   const reasons = new Set<string>();
-  for (const line of stderr.split(/\r?\n/).map((l) => l.trim())) {
+  for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
     if (!line || NOISE.has(line)) continue;
     const coded = OPENSSL_CODED_ERROR.exec(line);
     if (coded) {
@@ -304,8 +357,7 @@ export function describeOsslsigncodeFailure(stdout: string, stderr: string): str
       parts.push(line);
     }
   }
-  if (parts.length === 0) return stdout.trim().split(/\r?\n/).at(-1) ?? 'osslsigncode failed without a message';
-  return parts.join('; ');
+  return parts;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,39 +392,53 @@ export async function osslsigncodeVersion(runner: ToolRunner): Promise<string> {
   return version ? version.join('.') : stdout.trim().split(/\r?\n/)[0] ?? '';
 }
 
-/** OpenSSL's HTTP client takes its proxy from these: the relay on loopback must be reached directly. */
-const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'];
+/**
+ * OpenSSL's HTTP client (2.9) and libcurl (2.5-2.8) take their proxy from these: the relay on
+ * loopback must be reached directly.
+ */
+const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY', 'no_proxy', 'NO_PROXY'];
 
-export async function osslsigncodeSign(runner: ToolRunner, spec: OsslsigncodeSignSpec, options: OsslsigncodeRunOptions): Promise<void> {
+export interface OsslsigncodeSignRunOptions extends OsslsigncodeRunOptions {
+  /** How the password travels (default 'stdin'): the engine picks it from the version (checkOsslsigncodeVersion). */
+  passwordRoute?: OsslsigncodePasswordRoute;
+}
+
+export async function osslsigncodeSign(runner: ToolRunner, spec: OsslsigncodeSignSpec, options: OsslsigncodeSignRunOptions): Promise<void> {
   const password = spec.credential.password;
   if (password !== undefined) {
     const problem = pipedPasswordProblem(password);
     if (problem) throw new UsageError(`The signing password cannot be given to osslsigncode: ${problem}. Change the password of the key.`);
   }
-  try {
-    await runner.run({
-      tool: osslsigncode,
-      args: osslsigncodeSignArgs(spec),
-      timeoutMs: options.timeoutMs,
-      ...(options.signal ? { signal: options.signal } : {}),
-      subject: options.subject ?? path.basename(spec.input),
-      // The password on a pipe, or closed stdin: osslsigncode must never sit waiting at a prompt.
-      input: osslsigncodeSignInput(spec.credential),
-      ...(password ? { secrets: [password] } : {}),
-      unsetEnv: PROXY_VARIABLES,
-    });
-  } catch (err) {
-    if (err instanceof ToolFailedError && !err.timedOut) {
-      const reason = describeOsslsigncodeFailure(err.raw.stdout, err.raw.stderr);
-      throw new OsslsigncodeSignError(
-        `osslsigncode could not sign ${spec.input}: ${reason}`,
-        reason,
-        reachedTimestampServer(err.raw.stdout),
-        err.commandLine,
-      );
+  const route = password === undefined ? 'stdin' : (options.passwordRoute ?? 'stdin');
+  const subject = options.subject ?? path.basename(spec.input);
+  const sign = async (passwordSource: string) => {
+    try {
+      await runner.run({
+        tool: osslsigncode,
+        args: osslsigncodeSignArgs(spec, passwordSource),
+        timeoutMs: options.timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        subject,
+        // The password on a pipe, or closed stdin: osslsigncode must never sit waiting at a prompt.
+        input: osslsigncodeSignInput(spec.credential, route),
+        ...(password ? { secrets: [password] } : {}),
+        unsetEnv: PROXY_VARIABLES,
+      });
+    } catch (err) {
+      if (err instanceof ToolFailedError && !err.timedOut) {
+        const reason = describeOsslsigncodeFailure(err.raw.stdout, err.raw.stderr);
+        throw new OsslsigncodeSignError(
+          `osslsigncode could not sign ${spec.input}: ${reason}`,
+          reason,
+          reachedTimestampServer(err.raw.stdout),
+          err.commandLine,
+        );
+      }
+      throw err;
     }
-    throw err;
-  }
+  };
+  if (password === undefined || route === 'stdin') return sign('-');
+  return withPasswordInFifo(runner, password, { ...(options.signal ? { signal: options.signal } : {}), subject }, sign);
 }
 
 export interface OsslsigncodeVerifyResult {

@@ -5,13 +5,18 @@
 // the release forever, one CI log shows signtool waiting ~29 min) and osslsigncode reads a
 // reply of any size. So servers are probed before signing, and while signing the tools' own
 // requests go through this client too, by way of the loopback relay (relay.ts).
+// Proxies (proxy.ts): an http:// server is asked through the proxy with the absolute URL; an
+// https:// one through a CONNECT tunnel with TLS to the server over it (tunnel.ts).
 
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { urlToHttpOptions } from 'node:url';
 import { proxyFor } from './proxy.js';
+import { timestampServerTrust } from './trust.js';
+import { openTlsTunnel, proxyAuthorization, TunnelError } from './tunnel.js';
 import { CancelledError } from '../util/errors.js';
 import { encodeTimeStampReq, nonceToBigInt } from './request.js';
 import type { TsaFailure, TsaTransportFailure } from './rfc3161.js';
@@ -57,6 +62,8 @@ export interface RequestTimestampOptions {
   signal?: AbortSignal;
   /** Where the proxy settings come from (see proxy.ts); default process.env, as the signing tool's. */
   env?: NodeJS.ProcessEnv;
+  /** Trusted roots for https:// servers instead of Node's and the system's (trust.ts): tests. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 /**
@@ -84,12 +91,14 @@ export function requestTimestamp(
     );
   }
   const proxy = proxyFor(target, options.env ?? process.env);
-  if (proxy && target.protocol === 'https:') {
-    // A CONNECT tunnel is not implemented (the probe and the signing relay both come here): say so.
+  if (proxy && proxy.protocol !== 'http:') {
+    // What OpenSSL's HTTP client (and so osslsigncode 2.9) takes too: a plain-HTTP proxy.
     return Promise.reject(
-      new TsaTransportError('network', `${target.host} is https and https_proxy is set: winship cannot tunnel to a time-stamp server through a proxy; use the server's http:// URL`, 0),
+      new TsaTransportError('network', `the proxy for ${target.host} is a ${proxy.protocol.replace(/:$/, '')}:// URL (${proxy.host}); winship talks to proxies in plain HTTP only: give an http:// proxy URL`, 0),
     );
   }
+  // An https:// server through a proxy: TLS to the server inside a CONNECT tunnel.
+  const tunnelled = proxy !== undefined && target.protocol === 'https:';
   // host:port only: the URL may carry credentials or tokens.
   const where = proxy ? `${target.host} (through proxy ${proxy.host})` : target.host;
   if (options.signal?.aborted) {
@@ -101,19 +110,22 @@ export function requestTimestamp(
 
   return new Promise<TimestampHttpReply>((resolve, reject) => {
     let settled = false;
+    // Ends a tunnel still being set up (or the TLS socket inside it) with the exchange.
+    const tunnelStop = new AbortController();
     const settle = (action: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       action();
+      tunnelStop.abort();
     };
     const failWith = (err: Error) => {
       settle(() => reject(err));
       request.destroy();
     };
 
-    // To a proxy we always speak plain http (https through a proxy is refused above).
+    // To a proxy we speak plain http; TLS to an https server behind one is the tunnel's.
     const client = proxy || target.protocol === 'http:' ? http : https;
     const headers: Record<string, string> = {
       'Content-Type': 'application/timestamp-query',
@@ -122,26 +134,44 @@ export function requestTimestamp(
       Connection: 'close',
       'User-Agent': 'winship',
     };
-    // Through a proxy: the request goes to the proxy with the absolute URL (RFC 9112 §3.2.2).
-    if (proxy?.username) {
-      headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
-    }
+    // Through a proxy (http): the request goes to the proxy with the absolute URL (RFC 9112
+    // §3.2.2). Through a tunnel the proxy's credentials go in the CONNECT instead.
+    const authorization = proxy && !tunnelled ? proxyAuthorization(proxy) : undefined;
+    if (authorization) headers['Proxy-Authorization'] = authorization;
     const direct = urlToHttpOptions(target);
+    // secureContext reaches tls.connect like every TLS option (https.Agent passes them on).
+    const route: http.RequestOptions & Pick<tls.ConnectionOptions, 'ca' | 'secureContext'> = tunnelled
+      ? {
+          hostname: target.hostname.replace(/^\[|\]$/g, ''),
+          port: target.port || 443,
+          path: `${target.pathname}${target.search}`,
+          ...(direct.auth ? { auth: direct.auth } : {}),
+          // The tunnel is the connection: the request is written into its TLS socket.
+          createConnection: (_options, connected) => {
+            openTlsTunnel(proxy, target, { signal: tunnelStop.signal, ...(options.ca !== undefined ? { ca: options.ca } : {}) }).then(
+              (socket) => connected(null, socket),
+              (err: Error) => connected(err, undefined as never),
+            );
+            return undefined;
+          },
+        }
+      : proxy
+        ? {
+            hostname: proxy.hostname.replace(/^\[|\]$/g, ''),
+            port: proxy.port || 80,
+            // The absolute URL without the TSA's credentials: those go in Authorization, as direct.
+            path: `${target.protocol}//${target.host}${target.pathname}${target.search}`,
+            ...(direct.auth ? { auth: direct.auth } : {}),
+          }
+        : { ...direct, ...(target.protocol === 'https:' ? trustFor(options.ca) : {}) };
     const request = client.request(
       {
-        ...(proxy
-          ? {
-              hostname: proxy.hostname.replace(/^\[|\]$/g, ''),
-              port: proxy.port || 80,
-              // The absolute URL without the TSA's credentials: those go in Authorization, as direct.
-              path: `${target.protocol}//${target.host}${target.pathname}${target.search}`,
-              ...(direct.auth ? { auth: direct.auth } : {}),
-            }
-          : direct),
+        ...route,
         method: 'POST',
         // A fresh connection per request: latency then includes connecting, as it will when
-        // osslsigncode connects, and no pooled socket outlives a probe.
-        agent: false,
+        // osslsigncode connects, and no pooled socket outlives a probe. (Through a tunnel, no
+        // agent at all: an agent, even a fresh one, would ignore createConnection.)
+        ...(tunnelled ? {} : { agent: false }),
         headers: proxy ? { ...headers, Host: target.host } : headers,
       },
       (response) => {
@@ -193,7 +223,16 @@ export function requestTimestamp(
   });
 }
 
+/** The roots an https server's certificate is checked against: the caller's, or Node's and the system's (trust.ts). */
+function trustFor(ca: RequestTimestampOptions['ca']): Pick<tls.ConnectionOptions, 'ca' | 'secureContext'> {
+  if (ca !== undefined) return { ca };
+  const secureContext = timestampServerTrust();
+  return secureContext ? { secureContext } : {};
+}
+
 function transportError(err: Error, where: string, latencyMs: number): TsaTransportError {
+  // The tunnel's own words name the proxy, the server and what failed.
+  if (err instanceof TunnelError) return new TsaTransportError(err.reason, err.message, latencyMs, { cause: err.cause ?? err });
   const codes = errorCodes(err);
   if (codes.length > 0 && codes.every((c) => c === 'ECONNREFUSED')) {
     return new TsaTransportError('connect-refused', `${where} refused the connection`, latencyMs, { cause: err });
@@ -227,6 +266,8 @@ export interface ProbeOptions {
   skewToleranceMs?: number;
   /** Where the proxy settings come from; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Trusted roots for https:// servers instead of Node's and the system's (trust.ts): tests. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 export interface ProbeResult {

@@ -4,7 +4,8 @@
 // accepted, 3 GB RSS: /work/shared/domain-notes.md §3), checks neither the nonce nor the TSA's
 // EKU, and shows the server URL, user:password included, in its argv (`ps`). So the tool is
 // given http://127.0.0.1:PORT/<route> instead, and the relay forwards its request through the
-// client the probe uses (requestTimestamp: 1 MiB cap, deadline, the same proxy rules), checks
+// client the probe uses (requestTimestamp: 1 MiB cap, deadline, the same proxy rules, a CONNECT
+// tunnel for an https:// server behind a proxy), checks
 // the reply against the tool's own request (classifyTimeStampReply: HTTP status, content type,
 // DER, PKIStatus granted, nonce, imprint, token signature, timeStamping EKU, genTime) and hands
 // the tool only a reply that passed. One that did not is a failed attempt: the tool gets HTTP
@@ -60,6 +61,8 @@ export interface RelayOptions {
   env?: NodeJS.ProcessEnv;
   /** Our clock, for the genTime check; injectable for tests. */
   now?: () => Date;
+  /** Trusted roots for https:// servers instead of Node's and the system's (trust.ts): tests, as for the probe. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 class Route implements RelayRoute {
@@ -168,7 +171,12 @@ async function relayOne(route: Route, req: http.IncomingMessage, signal: AbortSi
 
   let reply: TimestampHttpReply;
   try {
-    reply = await requestTimestamp(route.upstream, query, { timeoutMs: route.timeoutMs, signal, ...(options.env ? { env: options.env } : {}) });
+    reply = await requestTimestamp(route.upstream, query, {
+      timeoutMs: route.timeoutMs,
+      signal,
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    });
   } catch (err) {
     if (err instanceof TsaTransportError) {
       route.bytesReceived = err.bytesReceived;

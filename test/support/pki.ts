@@ -49,7 +49,15 @@ export interface TestPki {
   tsa: TestCertificate;
   /** Same shape as `tsa` but with no extendedKeyUsage: `openssl ts -reply` refuses to sign with it. */
   tsaWithoutEku: TestCertificate;
+  /**
+   * A TLS server certificate (EKU serverAuth) for https:// time-stamp servers on loopback: names
+   * TLS_SERVER_NAMES and 127.0.0.1.
+   */
+  tlsServer: TestCertificate;
 }
+
+/** The DNS names the test TLS server certificate is valid for (a test proxy resolves them to 127.0.0.1). */
+export const TLS_SERVER_NAMES = ['tsa.test', 'localhost'] as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const ORG = 'Winship Tests';
@@ -103,6 +111,14 @@ extendedKeyUsage = critical,timeStamping
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
+[tls_server_ext]
+basicConstraints = CA:false
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:tsa.test, DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
 [tsa_without_eku_ext]
 basicConstraints = CA:false
 keyUsage = critical,digitalSignature
@@ -141,6 +157,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
     codeSigningWithCrl: spec('code-signing-crl', 'Winship Test Code Signing With CRL', 'code_signing_with_cdp_ext', now - DAY_MS, now + 5 * 365 * DAY_MS),
     tsa: spec('tsa', 'Winship Test TSA', 'tsa_ext', now - DAY_MS, now + 10 * 365 * DAY_MS),
     tsaWithoutEku: spec('tsa-without-eku', 'Winship Test TSA Without EKU', 'tsa_without_eku_ext', now - DAY_MS, now + 10 * 365 * DAY_MS),
+    tlsServer: spec('tls-server', 'tsa.test', 'tls_server_ext', now - DAY_MS, now + 365 * DAY_MS),
   };
 
   // Keys and requests are independent; `openssl ca` updates one database, so it runs serially.
@@ -154,6 +171,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
   const codeSigningWithCrl = await issue(root, specs.codeSigningWithCrl);
   const tsa = await issue(root, specs.tsa);
   const tsaWithoutEku = await issue(root, specs.tsaWithoutEku);
+  const tlsServer = await issue(root, specs.tlsServer);
 
   return {
     dir: root,
@@ -164,6 +182,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
     codeSigningWithCrl: await exportPfx(root, 'code-signing-crl', codeSigningWithCrl, rootCert),
     tsa,
     tsaWithoutEku,
+    tlsServer,
   };
 }
 

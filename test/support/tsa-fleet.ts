@@ -19,12 +19,15 @@
 // first request (the probe) gets a correct reply, so the server passes the probe.
 // Servers listen on 127.0.0.1 with random ports. Every request is recorded (time, size, the
 // Authorization header, and for streamed replies how much was sent) so tests can check failover
-// order, pacing and credentials; `extraLatencyMs` delays every reply (benchmarks).
+// order, pacing and credentials; `extraLatencyMs` delays every reply (benchmarks). With `tls`
+// the fleet speaks https (the test PKI's tlsServer certificate) and records the SNI name asked for.
 
 import { createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as asn1js from 'asn1js';
@@ -106,6 +109,11 @@ export interface TsaFleetOptions {
    * file), instead of one after another (the default, which tests of pacing rely on).
    */
   concurrentReplies?: boolean;
+  /**
+   * Serve https with this certificate (e.g. pki.tlsServer); URLs then name `hostname` (default
+   * 127.0.0.1: a name other than that needs a proxy that resolves it, test/support/connect-proxy.ts).
+   */
+  tls?: { cert: TestCertificate; hostname?: string };
 }
 
 export interface TsaRequestRecord {
@@ -115,6 +123,8 @@ export interface TsaRequestRecord {
   bytes: number;
   /** The Authorization header as received (credentials of a user:password@ URL). */
   authorization?: string;
+  /** With `tls`: the server name the client asked for (SNI), false when it sent none. */
+  tlsServername?: string | false;
   /** Bytes of the reply body written to the socket (streamed replies; counts while it runs). */
   sentBytes: number;
   /** Resolves when the reply is over: 'complete', or 'client-closed' when the client hung up first. */
@@ -212,20 +222,23 @@ async function startServer(
     const probe = http.createServer();
     const port = await listen(probe);
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    return new RunningServer(name, spec.kind, `http://127.0.0.1:${port}/`, async () => {});
+    return new RunningServer(name, spec.kind, urlOf(port, options), async () => {});
   }
 
   const signer = await makeSigner(pki, spec.kind, dir, options.concurrentReplies ?? false);
   const latencyMs = (spec.extraLatencyMs ?? options.extraLatencyMs ?? 0) + (spec.kind === 'slow' ? (spec.delayMs ?? 1500) : 0);
   const sockets = new Set<Socket>();
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     void handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`test TSA failed: ${String(err)}`);
       }
     });
-  });
+  };
+  const server = options.tls
+    ? https.createServer({ cert: await readFile(options.tls.cert.certPath), key: await readFile(options.tls.cert.keyPath) }, onRequest)
+    : http.createServer(onRequest);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -238,6 +251,7 @@ async function startServer(
       at: Date.now(),
       bytes: query.byteLength,
       ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+      ...(req.socket instanceof TLSSocket ? { tlsServername: req.socket.servername ?? false } : {}),
       sentBytes: 0,
       replyEnded: new Promise((resolve) => (ended = resolve)),
     };
@@ -260,13 +274,17 @@ async function startServer(
   }
 
   const port = await listen(server);
-  const running = new RunningServer(name, spec.kind, `http://127.0.0.1:${port}/`, () =>
+  const running = new RunningServer(name, spec.kind, urlOf(port, options), () =>
     new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     }),
   );
   return running;
+}
+
+function urlOf(port: number, options: TsaFleetOptions): string {
+  return options.tls ? `https://${options.tls.hostname ?? '127.0.0.1'}:${port}/` : `http://127.0.0.1:${port}/`;
 }
 
 interface HttpReply {

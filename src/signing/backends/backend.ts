@@ -5,7 +5,7 @@
 import { PermanentSigningError } from '../failover.js';
 import { shippingProblems, type VerifyReport } from '../report.js';
 import type { ToolRunner } from '../../tools/runner.js';
-import type { TimestampRelay } from '../../tsa/relay.js';
+import type { RelayRoute, TimestampRelay } from '../../tsa/relay.js';
 import { CancelledError, MissingToolError } from '../../util/errors.js';
 
 /** What one successful attempt learned about the signed file. */
@@ -43,11 +43,11 @@ export async function throughRelay(
   server: string,
   signal: AbortSignal,
   deadlineMs: number,
-  sign: (relayUrl: string) => Promise<void>,
+  sign: (relayUrl: string, route: RelayRoute) => Promise<void>,
 ): Promise<void> {
   const route = relay.route(server, { signal, timeoutMs: deadlineMs });
   try {
-    await sign(route.url);
+    await sign(route.url, route);
   } catch (err) {
     if (route.failure !== undefined && !(err instanceof CancelledError) && !(err instanceof MissingToolError)) throw new Error(route.failure);
     throw err;

@@ -4,7 +4,10 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  MIN_OSSLSIGNCODE_FOR_FIFO_PASSWORD,
+  MIN_OSSLSIGNCODE_FOR_IGNORE_CRL,
   MIN_OSSLSIGNCODE_FOR_MSIX,
+  MIN_OSSLSIGNCODE_FOR_ONLINE_CRL,
   MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD,
   OsslsigncodeSignError,
   osslsigncodeExtractSignature,
@@ -12,6 +15,7 @@ import {
   osslsigncodeVerify,
   osslsigncodeVersion,
   type OsslsigncodeCredential,
+  type OsslsigncodePasswordRoute,
 } from '../../tools/osslsigncode.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { StageError, UsageError } from '../../util/errors.js';
@@ -24,12 +28,12 @@ import { isPeFile, readPeSignature } from '../peSignature.js';
 import { checkSignatureTimestamps } from '../timestampToken.js';
 import { backstop, failOnReport, publisherInfo, throughRelay, type BackendOptions, type SigningToolBackend } from './backend.js';
 
-export function osslsigncodeBackend(options: BackendOptions, credential: OsslsigncodeCredential): SigningToolBackend {
+export function osslsigncodeBackend(options: BackendOptions, credential: OsslsigncodeCredential, setup: OsslsigncodeSetup = CURRENT_OSSLSIGNCODE): SigningToolBackend {
   const { runner } = options;
   return {
     async sign(input, output, server, signal, deadlineMs) {
       // osslsigncode talks to the relay on loopback, never to the server itself (src/tsa/relay.ts).
-      await throughRelay(options.relay, server, signal, deadlineMs, async (relayUrl) => {
+      await throughRelay(options.relay, server, signal, deadlineMs, async (relayUrl, route) => {
         try {
           await osslsigncodeSign(
             runner,
@@ -41,12 +45,13 @@ export function osslsigncodeBackend(options: BackendOptions, credential: Osslsig
               timestampUrl: relayUrl,
               ...publisherInfo(options),
             },
-            { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(input) },
+            { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(input), passwordRoute: setup.passwordRoute },
           );
         } catch (err) {
-          // Failing before "Connecting to" (wrong password, unsupported file) is not the server's doing.
+          // Failing before it asked the server anything (wrong password, unsupported file) is
+          // not the server's doing. 2.9 says "Connecting to"; with any version, the relay counts.
           if (err instanceof OsslsigncodeSignError) {
-            throw err.reachedServer ? new Error(err.reason) : new PermanentSigningError(err.reason, err.details);
+            throw err.reachedServer || route.requests > 0 ? new Error(err.reason) : new PermanentSigningError(err.reason, err.details);
           }
           throw err;
         }
@@ -65,6 +70,7 @@ export function osslsigncodeBackend(options: BackendOptions, credential: Osslsig
           ...(options.verify.caFile !== undefined ? { caFile: options.verify.caFile } : {}),
           ...(options.verify.tsaCaFile !== undefined ? { tsaCaFile: options.verify.tsaCaFile } : {}),
           ...(options.verify.onlineRevocation ? { onlineRevocation: true } : {}),
+          ...(setup.version ? { version: setup.version } : {}),
         },
         { timeoutMs: backstop(deadlineMs), signal, subject: path.basename(file) },
       );
@@ -118,26 +124,72 @@ async function readSignature(runner: ToolRunner, file: string, signal: AbortSign
   }
 }
 
+/** What the engine learned about the installed osslsigncode before signing. */
+export interface OsslsigncodeSetup {
+  /** [major, minor]; undefined when not asked (dry run) or not readable: then taken as current. */
+  version: readonly number[] | undefined;
+  /** How the key's password reaches it (irrelevant without one). */
+  passwordRoute: OsslsigncodePasswordRoute;
+  /** What the user should know about this version (one line each). */
+  notes: string[];
+}
+
+const CURRENT_OSSLSIGNCODE: OsslsigncodeSetup = { version: undefined, passwordRoute: 'stdin', notes: [] };
+
+const UPGRADE =
+  'Install a newer one: apt-get install -t bookworm-backports osslsigncode (Debian bookworm), brew install osslsigncode (macOS), ' +
+  'the Windows build from https://github.com/mtrojnar/osslsigncode/releases, or build it from https://github.com/mtrojnar/osslsigncode.';
+
 /**
- * Refuse an osslsigncode too old for the job before any file is touched: MSIX/APPX needs 2.7,
- * a password or PIN needs 2.9 (`-readpass -`; winship never writes one to a file).
+ * Ask osslsigncode its version once, before any file is touched, and refuse one too old for
+ * the job: MSIX/APPX needs 2.7; a password or PIN needs 2.9 on Windows (`-readpass -`) and 2.2
+ * on Linux/macOS, where versions before 2.9 read it from a FIFO (winship never writes one to a
+ * file); online revocation checks need 2.8.
  */
-export async function checkOsslsigncodeVersion(runner: ToolRunner, needs: { msix: boolean; pipedPassword: boolean }): Promise<void> {
-  if (!needs.msix && !needs.pipedPassword) return;
-  const version = await versionOnce(runner);
-  const at = (min: readonly [number, number]) => versionAtLeast(version.split('.').map(Number), min);
-  const upgrade =
-    'Install a newer one: apt-get install -t bookworm-backports osslsigncode (Debian bookworm), brew install osslsigncode (macOS), ' +
-    'the Windows build from https://github.com/mtrojnar/osslsigncode/releases, or build it from https://github.com/mtrojnar/osslsigncode.';
+export async function checkOsslsigncodeVersion(
+  runner: ToolRunner,
+  needs: { msix: boolean; password: boolean; onlineRevocation?: boolean },
+  platform: NodeJS.Platform = process.platform,
+): Promise<OsslsigncodeSetup> {
+  const shown = await versionOnce(runner);
+  const parts = shown.split('.').map(Number);
+  const version = parts.length >= 2 && parts.every(Number.isInteger) ? parts : undefined;
+  const at = (min: readonly [number, number]) => version !== undefined && versionAtLeast(version, min);
   if (needs.msix && !at(MIN_OSSLSIGNCODE_FOR_MSIX)) {
-    throw new StageError(`osslsigncode ${version} cannot sign MSIX/APPX packages: that needs ${MIN_OSSLSIGNCODE_FOR_MSIX.join('.')} or newer. ${upgrade}`);
+    throw new StageError(`osslsigncode ${shown} cannot sign MSIX/APPX packages: that needs ${MIN_OSSLSIGNCODE_FOR_MSIX.join('.')} or newer. ${UPGRADE}`);
   }
-  if (needs.pipedPassword && !at(MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD)) {
+  if (needs.onlineRevocation && version !== undefined && !at(MIN_OSSLSIGNCODE_FOR_ONLINE_CRL)) {
     throw new StageError(
-      `osslsigncode ${version} cannot read the key's password from a pipe (-readpass -, osslsigncode ${MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD.join('.')} or newer), ` +
-        `and winship never writes a password to a file or puts it in a command line. ${upgrade}`,
+      `sign.verify.onlineRevocation: osslsigncode ${shown} does not fetch or check the CRLs that certificates name ` +
+        `(${MIN_OSSLSIGNCODE_FOR_ONLINE_CRL.join('.')} or newer does). ${UPGRADE}`,
     );
   }
+  const notes: string[] = [];
+  if (!needs.onlineRevocation && version !== undefined && at(MIN_OSSLSIGNCODE_FOR_ONLINE_CRL) && !at(MIN_OSSLSIGNCODE_FOR_IGNORE_CRL)) {
+    notes.push(
+      `osslsigncode ${shown} always fetches the CRLs that certificates name when it verifies (-ignore-crl came in ${MIN_OSSLSIGNCODE_FOR_IGNORE_CRL.join('.')}): ` +
+        'a CRL server it cannot reach fails the verification',
+    );
+  }
+  let passwordRoute: OsslsigncodePasswordRoute = 'stdin';
+  if (needs.password && !at(MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD)) {
+    const piped = `-readpass -, the password on a pipe, needs ${MIN_OSSLSIGNCODE_FOR_PIPED_PASSWORD.join('.')} or newer`;
+    if (platform === 'win32') {
+      throw new StageError(
+        `osslsigncode ${shown} cannot be given the key's password on Windows (${piped}), ` +
+          `and winship never writes a password to a file or puts it in a command line. ${UPGRADE}`,
+      );
+    }
+    if (!at(MIN_OSSLSIGNCODE_FOR_FIFO_PASSWORD)) {
+      throw new StageError(
+        `osslsigncode ${shown} cannot be given the key's password: ${piped}, and a named pipe ${MIN_OSSLSIGNCODE_FOR_FIFO_PASSWORD.join('.')} or newer ` +
+          `(older ones keep the line end as part of the password); winship never writes a password to a file or puts it in a command line. ${UPGRADE}`,
+      );
+    }
+    // 2.2-2.8 on Linux/macOS: the password waits in a FIFO (src/tools/passwordFifo.ts).
+    passwordRoute = 'fifo';
+  }
+  return { version, passwordRoute, notes };
 }
 
 // Asked once per run (one runner), not once for every target's binaries and packages.

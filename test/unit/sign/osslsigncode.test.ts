@@ -1,5 +1,6 @@
 // osslsigncode adapter: golden argv, the verify parser against outputs recorded from
-// osslsigncode 2.9 (test/fixtures/sign/capture.ts), sign-failure summaries, the piped password.
+// osslsigncode 2.9 (test/fixtures/sign/capture.ts) and 2.5 (*-2.5.txt), sign-failure summaries,
+// the piped password.
 
 import { describe, expect, it } from 'vitest';
 import { shippingProblems } from '../../../src/signing/report.js';
@@ -100,6 +101,47 @@ describe('osslsigncodeSignArgs (golden)', () => {
     expect(osslsigncodeVerifyArgs({ input: 'a.exe' })).toEqual(['verify', '-ignore-crl', '-in', 'a.exe']);
     expect(osslsigncodeVerifyArgs({ input: 'a.exe', onlineRevocation: true })).toEqual(['verify', '-in', 'a.exe']);
     expect(osslsigncodeExtractSignatureArgs('a.exe', 'a.p7s')).toEqual(['extract-signature', '-in', 'a.exe', '-out', 'a.p7s']);
+  });
+});
+
+describe('osslsigncode before 2.9', () => {
+  it('the password comes from the FIFO named in argv, and nothing goes to stdin', () => {
+    const spec = { input: 'a.exe', output: 'b.exe', credential: { kind: 'pkcs12' as const, pfx: 'cs.pfx', password: 'pw' }, digest: 'sha256' as const };
+    expect(osslsigncodeSignArgs(spec, '/tmp/winship-1-ab/password-00.fifo')).toEqual([
+      'sign', '-pkcs12', 'cs.pfx', '-readpass', '/tmp/winship-1-ab/password-00.fifo', '-h', 'sha256', '-in', 'a.exe', '-out', 'b.exe',
+    ]);
+    expect(osslsigncodeSignInput(spec.credential, 'fifo')).toBe('');
+    expect(osslsigncodeSignInput(spec.credential, 'stdin')).toBe('pw\n');
+  });
+
+  it('verify gets no -ignore-crl, which 2.5-2.8 refuse as an unknown option', () => {
+    for (const version of [[2, 5], [2, 7], [2, 8]]) {
+      expect(osslsigncodeVerifyArgs({ input: 'a.exe', caFile: 'r.pem', version })).toEqual(['verify', '-CAfile', 'r.pem', '-in', 'a.exe']);
+    }
+    expect(osslsigncodeVerifyArgs({ input: 'a.exe', version: [2, 9] })).toEqual(['verify', '-ignore-crl', '-in', 'a.exe']);
+    expect(osslsigncodeVerifyArgs({ input: 'a.exe', version: [3, 0] })).toEqual(['verify', '-ignore-crl', '-in', 'a.exe']);
+  });
+
+  it('2.5 verify output: a good, timestamped signature, with its time', async () => {
+    const { rec, report } = await verifyFixture('osslsigncode-verify-good-2.5.txt');
+    expect(rec.exitCode).toBe(0);
+    expect(report.succeeded).toBe(true);
+    expect(report.signatures).toHaveLength(1);
+    expect(report.signatures[0]).toMatchObject({ signatureOk: true, signerSubject: CODE_SIGNING, digest: 'sha256', timestamp: { serverSignatureOk: true } });
+    expect(report.signatures[0]!.timestamp!.time).toBeInstanceOf(Date);
+    expect(shippingProblems(report)).toEqual([]);
+  });
+
+  it('2.5 sign failures: the reason is read from stdout, where 2.5 writes it; it never says "Connecting to"', async () => {
+    const password = await readRecordedOutput('osslsigncode-sign-bad-password-2.5.txt');
+    expect(password.stderr.trim()).toBe('');
+    expect(describeOsslsigncodeFailure(password.stdout, password.stderr)).toMatch(/^Failed to parse PKCS#12 file: .*code-signing\.pfx \(Wrong password\?\); mac verify failure$/);
+    const http500 = await readRecordedOutput('osslsigncode-sign-http500-2.5.txt');
+    expect(describeOsslsigncodeFailure(http500.stdout, http500.stderr)).toMatch(
+      /^Failed to convert timestamp reply from http:\/\/127\.0\.0\.1:\d+\/; HTTP status 500; not enough data; RFC 3161 timestamping failed$/,
+    );
+    // So whether it reached the server is the relay's to say (src/signing/backends/osslsigncode.ts).
+    expect(reachedTimestampServer(http500.stdout)).toBe(false);
   });
 });
 
@@ -292,6 +334,8 @@ describe('the password on osslsigncode\'s stdin', () => {
     expect(pipedPasswordProblem('a\0b')).toBe('it contains a NUL character');
     expect(pipedPasswordProblem('abc\n')).toBe('it ends with a line break, which osslsigncode strips');
     expect(pipedPasswordProblem('abc\r')).toBe('it ends with a line break, which osslsigncode strips');
+    expect(pipedPasswordProblem('\uFEFFabc')).toBe('it starts with a byte order mark (U+FEFF), which osslsigncode strips');
+    expect(pipedPasswordProblem('a\uFEFFbc')).toBeUndefined();
     expect(pipedPasswordProblem('é'.repeat(2047))).toBeUndefined(); // 4094 bytes
     expect(pipedPasswordProblem('é'.repeat(2048))).toBe('it is longer than 4094 bytes, more than osslsigncode reads');
     expect(pipedPasswordProblem('a\rb', 'linux')).toBeUndefined();
