@@ -173,20 +173,17 @@ const DRY_RUN_RELAY: TimestampRelay = {
 
 export async function checkInputs(files: readonly string[]): Promise<void> {
   const seen = new Set<string>();
-  const missing: string[] = [];
+  const refused: string[] = [];
   for (const file of files) {
     const key = path.resolve(file);
     if (seen.has(key)) throw new UsageError(`${file} is listed twice in the files to sign.`);
     seen.add(key);
-    try {
-      if (!(await stat(file)).isFile()) missing.push(file);
-    } catch {
-      missing.push(file);
-    }
+    // stat only: a FIFO or a device named here is refused, never opened (that would block).
+    const found = await stat(file).catch(() => undefined);
+    if (!found) refused.push(`${file} (does not exist)`);
+    else if (!found.isFile()) refused.push(`${file} (${found.isDirectory() ? 'a folder' : found.isFIFO() ? 'a FIFO' : found.isSocket() ? 'a socket' : 'a device'}, not a regular file)`);
   }
-  if (missing.length > 0) {
-    throw new StageError(`Cannot sign: ${missing.length === 1 ? 'this file does not exist' : 'these files do not exist'}: ${missing.join(', ')}`);
-  }
+  if (refused.length > 0) throw new StageError(`Cannot sign ${refused.length === 1 ? 'this file' : 'these files'}: ${refused.join(', ')}`);
 }
 
 async function signAll(options: SignFilesOptions, limiter: ServerLimiter, backend: SigningToolBackend): Promise<SignedFileRecord[]> {

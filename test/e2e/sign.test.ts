@@ -253,6 +253,7 @@ describe('release sign FILE…', () => {
     expect(r.stdout + r.stderr).not.toContain(pki.codeSigning.pfxPassword);
     const missing = await runRelease(['sign', 'nope.exe'], { cwd: dir, env: { WINSHIP_PFX_PASSWORD: pki.codeSigning.pfxPassword } });
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toContain('Cannot sign: this file does not exist');
+    expect(missing.stderr).toContain('Cannot sign this file: ');
+    expect(missing.stderr).toContain('nope.exe (does not exist)');
   });
 });

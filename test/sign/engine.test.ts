@@ -345,11 +345,16 @@ describe('signFiles with osslsigncode', () => {
     await expect(signFiles(opts(capture(), [exe], []))).rejects.toBeInstanceOf(UsageError);
   });
 
-  it('reports missing and duplicate files before signing anything', async () => {
+  it('reports missing, special and duplicate files before signing anything, never opening a FIFO', async () => {
     const [file] = await copies(exe, 1);
     const before = fleet.server('healthy').requestCount;
     await expect(signFiles(opts(capture(), [file!, path.join(dir, 'nope.exe')], [fleet.url('healthy')]))).rejects.toThrow(
-      `Cannot sign: this file does not exist: ${path.join(dir, 'nope.exe')}`,
+      `Cannot sign this file: ${path.join(dir, 'nope.exe')} (does not exist)`,
+    );
+    const fifo = path.join(dir, 'fifo.exe');
+    await execa('mkfifo', [fifo]);
+    await expect(signFiles(opts(capture(), [fifo, dir], [fleet.url('healthy')]))).rejects.toThrow(
+      `Cannot sign these files: ${fifo} (a FIFO, not a regular file), ${dir} (a folder, not a regular file)`,
     );
     await expect(signFiles(opts(capture(), [file!, `${path.dirname(file!)}/./app-0.exe`], [fleet.url('healthy')]))).rejects.toBeInstanceOf(UsageError);
     expect(fleet.server('healthy').requestCount).toBe(before);
