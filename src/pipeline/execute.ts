@@ -258,7 +258,8 @@ async function preflightFailure(err: unknown, preparation: Preparation): Promise
   const prepared = await preparation.failures();
   if (prepared.length === 0) return err;
   const gate = err instanceof CancelledError ? [] : [err];
-  const problems = [...gate, ...prepared].map((e) => (e instanceof Error ? e : new Error(String(e))));
+  // Two stages sharing one check (both signing stages, the certificate) report it once.
+  const problems = [...new Set([...gate, ...prepared])].map((e) => (e instanceof Error ? e : new Error(String(e))));
   return problemsOf(problems, (n) => `${n} problems found before building (nothing was built; fix them all, then run again):`) ?? err;
 }
 

@@ -4,6 +4,8 @@ import type { SignedFileRecord } from '../../signing/engine.js';
 import type { SigningPlan } from '../../signing/plan.js';
 import { targetOf, type Target } from '../../util/arch.js';
 import { signConfig } from '../../signing/settings.js';
+import type { SigningCredential } from '../../signing/credentials.js';
+import { problemsOf, UsageError } from '../../util/errors.js';
 
 export type Signable = 'binary' | 'msi' | 'msix';
 type SignableArtifact = ArtifactOf<'binary' | 'msi'>;
@@ -52,7 +54,12 @@ export async function startSigning(ctx: ReleaseContext): Promise<void> {
   // What can be refused without the network is refused before anything builds (a missing password).
   const { credentialFrom } = await import('../../signing/credentials.js');
   const sign = signConfig(ctx)!;
-  if (!ctx.options.devCert) credentialFrom(ctx, sign.certificate);
+  if (!ctx.options.devCert) {
+    const credential = credentialFrom(ctx, sign.certificate);
+    // And the certificate: it opens with its password, is valid, may sign code. Once per run,
+    // though both signing stages prepare.
+    if (!ctx.runner.dryRun) await ctx.once('certificate-check', () => checkCertificate(ctx, credential, sign));
+  }
   signingPlan(ctx).catch(() => undefined);
 }
 
@@ -84,4 +91,14 @@ function signatureOf(ctx: ReleaseContext, r: SignedFileRecord): NonNullable<Sign
     attempts: r.attempts.length,
     ...(ctx.options.devCert ? { devCert: true as const } : {}),
   };
+}
+
+async function checkCertificate(ctx: ReleaseContext, credential: SigningCredential, sign: NonNullable<ReturnType<typeof signConfig>>): Promise<void> {
+  const { checkCredential } = await import('../../signing/certificateCheck.js');
+  const verdict = await checkCredential(ctx.runner, credential, new Date());
+  const cert = sign.certificate;
+  const where = ctx.positions.at(['sign', 'certificate', cert.pfx ? 'pfx' : cert.key ? 'key' : 'cert']);
+  for (const w of verdict.warnings) ctx.warn(`${where}: ${w}`);
+  const found = problemsOf(verdict.errors.map((e) => new UsageError(`${where}: ${e}`)));
+  if (found) throw found;
 }
