@@ -35,7 +35,6 @@ export interface CollectedFiles {
  *   they are never opened (opening a FIFO blocks until a writer comes, beyond any signal).
  */
 export async function collectProjectFiles(ctx: ReleaseContext, specs: readonly FileSpec[], key: string, exclude: readonly string[] = []): Promise<CollectedFiles> {
-  const { globby } = await import('globby'); // only when a stage collects files (~40 ms to load)
   const found = new Map<string, ProjectFile>();
   const problems: SourceProblem[] = [];
   const seen = new Set<string>();
@@ -43,16 +42,8 @@ export async function collectProjectFiles(ctx: ReleaseContext, specs: readonly F
   const realProject = await realpath(ctx.projectDir);
   for (const [i, spec] of specs.entries()) {
     const { glob, required } = typeof spec === 'string' ? { glob: spec, required: false } : spec;
-    // Folders, links and special files too (onlyFiles would drop links and FIFOs unseen); the
-    // types come from the directory listing, so nothing is opened to learn them.
-    const matches = await globby(glob, {
-      cwd: ctx.projectDir,
-      onlyFiles: false,
-      objectMode: true,
-      dot: false,
-      followSymbolicLinks: false,
-      ignore: [...exclude, ...(distRel && !distRel.startsWith('..') ? [`${distRel}/**`] : [])],
-    });
+    const ignore = [...exclude, ...(distRel && !distRel.startsWith('..') ? [`${distRel}/**`] : [])];
+    const matches = (exclude.length === 0 && (await literalMatch(ctx, glob, distRel))) || (await globMatches(ctx, glob, ignore));
     const matched = matches.filter((m) => !m.dirent.isDirectory()); // a folder comes with its files
     if (matched.length === 0) {
       const message = `${key}[${i}]: "${glob}" matches no file under ${ctx.projectDir}`;
@@ -71,6 +62,29 @@ export async function collectProjectFiles(ctx: ReleaseContext, specs: readonly F
     files: [...found.values()].sort((a, b) => compareOrdinal(a.name, b.name)),
     problems: problems.sort((a, b) => compareOrdinal(a.path, b.path)),
   };
+}
+
+/** A plain relative path without glob syntax: README.md, docs/guide.txt. */
+const LITERAL = /^(?!\.{1,2}(?:\/|$))(?:[^*?[\]{}()!+@\\/]+)(?:\/(?!\.{1,2}(?:\/|$))[^*?[\]{}()!+@\\/]+)*$/;
+
+/**
+ * What a literal path (most archives.files are) matches, found with one lstat instead of
+ * loading the glob library (about 50 ms, which a run's preflight would wait for); undefined
+ * when the path is not a plain literal and the glob library must decide.
+ */
+async function literalMatch(ctx: ReleaseContext, glob: string, distRel: string): Promise<{ path: string; dirent: FileType }[] | undefined> {
+  if (!LITERAL.test(glob) || glob.startsWith('.') || glob.includes('/.')) return undefined; // dotfiles: glob rules (dot: false)
+  if (distRel && !distRel.startsWith('..') && (glob === distRel || glob.startsWith(`${distRel}/`))) return [];
+  const own = await lstat(ctx.project(glob)).catch(() => undefined);
+  // A folder matches no file, as with the glob library (its files come with "folder/**").
+  return own && !own.isDirectory() ? [{ path: glob, dirent: own }] : [];
+}
+
+async function globMatches(ctx: ReleaseContext, glob: string, ignore: string[]): Promise<{ path: string; dirent: FileType }[]> {
+  const { globby } = await import('globby'); // only when a glob needs it (~40 ms to load)
+  // Folders, links and special files too (onlyFiles would drop links and FIFOs unseen); the
+  // types come from the directory listing, so nothing is opened to learn them.
+  return globby(glob, { cwd: ctx.projectDir, onlyFiles: false, objectMode: true, dot: false, followSymbolicLinks: false, ignore });
 }
 
 /**
