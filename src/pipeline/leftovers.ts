@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { processAlive, TEMP_DIR_PREFIX } from '../util/runId.js';
@@ -50,7 +50,8 @@ export async function sweepDist(distDir: string): Promise<string[]> {
       // Never into a symlinked folder: what it leads to is not ours to clean.
       if (e.isDirectory() && depth < 4) await walk(join(folder, e.name), depth + 1);
     }
-    if (basename(folder) === '.work' && (await readdir(folder).catch(() => ['?'])).length === 0) await rm(folder, { recursive: true, force: true });
+    // rmdir, not rm: it fails when a live run has just made its own folder in there.
+    if (basename(folder) === '.work') await rmdir(folder).catch(() => undefined);
   };
   await walk(distDir, 0);
   const oldDist = new RegExp(`^\\.${escapeRegExp(basename(distDir))}\\.winship-old-(\\d+)-[0-9a-f]{8}$`);
@@ -58,7 +59,7 @@ export async function sweepDist(distDir: string): Promise<string[]> {
   return removed;
 }
 
-/** Our folders in the system temp folder, and password files of runs before 0.2 (kept for the sweep). */
+/** Our folders in the system temp folder, and the password folders earlier winship versions wrote there. */
 const TEMP_NAMES: readonly RegExp[] = [new RegExp(`^${TEMP_DIR_PREFIX}(\\d+)-[0-9a-f]{8}$`), /^\.winship-secret\.tmp-(\d+)-[0-9a-f]{8}$/];
 
 /** Remove what interrupted runs left in the system temp folder. Returns the paths removed. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
 // Children must never outlive winship, however it ends. Ctrl-C, SIGTERM, a fatal error and a
 // normal exit all reach killAllChildren (src/main.ts), but SIGKILL (kill -9, the OOM killer, a CI
@@ -61,6 +62,8 @@ function ensureWatchdog(graceMs: number): ChildProcess | undefined {
     watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(graceMs), String(process.pid)], {
       detached: true, // its own session: a signal to our group (Ctrl-C in a terminal) passes it by
       stdio: ['pipe', 'ignore', 'ignore'],
+      // Not our working folder: on Windows a process's current folder cannot be deleted.
+      cwd: tmpdir(),
       // Nothing of ours: it needs no secret, and no variable tells node to load anything.
       env: { PATH: process.env.PATH ?? '', ...(process.platform === 'win32' ? { SystemRoot: process.env.SystemRoot ?? '' } : {}) },
       windowsHide: true,
