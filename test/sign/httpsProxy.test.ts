@@ -12,7 +12,7 @@ import { shippingProblems } from '../../src/signing/report.js';
 import { osslsigncodeVerify } from '../../src/tools/osslsigncode.js';
 import { ToolRunner } from '../../src/tools/runner.js';
 import { startTimestampRelay } from '../../src/tsa/relay.js';
-import { buildTinyWindowsExe } from '../fixtures/sign/support.js';
+import { buildTinyWindowsExe, pfxSignOptions } from '../fixtures/sign/support.js';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
@@ -49,21 +49,12 @@ describe('signing with an https:// time-stamp server behind https_proxy', () => 
     const logs: string[] = [];
     const commands: string[] = [];
     try {
-      const [record] = await signFiles({
-        runner: new ToolRunner({ dryRun: false, signal: new AbortController().signal, onCommand: (line) => commands.push(line) }),
-        files: [file],
-        backend: 'osslsigncode',
-        credential: { kind: 'pkcs12', pfx: pki.codeSigning.pfxPath, password: pki.codeSigning.pfxPassword },
-        servers: [denied, healthy],
-        timeoutMs: 20_000,
-        retries: 0,
-        backoffMs: 0,
-        concurrency: 1,
-        verify: { caFile: pki.rootBundlePath, tsaCaFile: pki.rootBundlePath },
-        signal: new AbortController().signal,
-        relay,
-        log: (line) => logs.push(line),
-      });
+      const [record] = await signFiles(
+        pfxSignOptions(
+          { file, pfx: pki.codeSigning.pfxPath, password: pki.codeSigning.pfxPassword, servers: [denied, healthy], roots: pki.rootBundlePath },
+          { runner: new ToolRunner({ dryRun: false, signal: new AbortController().signal, onCommand: (line) => commands.push(line) }), relay, log: (line) => logs.push(line) },
+        ),
+      );
       const port = new URL(healthy).port;
       expect(record!.timestampServer).toBe(healthy);
       expect(record!.attempts.map((a) => [a.server, a.outcome, a.outcome === 'ok' ? '' : a.detail])).toEqual([

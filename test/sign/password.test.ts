@@ -2,10 +2,9 @@
 // passwords a shell or a file would mangle; an osslsigncode too old to be given one is refused.
 // (Through a FIFO, the route before 2.9: test/sign/passwordFifo.test.ts.)
 
-import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFiles, type SignFilesOptions } from '../../src/signing/engine.js';
 import { SigningFailedError } from '../../src/signing/failover.js';
@@ -13,7 +12,7 @@ import { shippingProblems } from '../../src/signing/report.js';
 import { osslsigncodeVerify } from '../../src/tools/osslsigncode.js';
 import { ToolRunner } from '../../src/tools/runner.js';
 import { StageError, UsageError } from '../../src/util/errors.js';
-import { buildTinyWindowsExe } from '../fixtures/sign/support.js';
+import { buildTinyWindowsExe, copyOfExe, pfxSignOptions, pfxWithPassword } from '../fixtures/sign/support.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
 
@@ -21,7 +20,6 @@ let dir: string;
 let pki: TestPki;
 let fleet: TsaFleet;
 let exe: string;
-let n = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'winship-sign-password-'));
@@ -34,36 +32,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** A PFX of the test code-signing key protected by `password` (openssl reads it from a file: no shell, no argv). */
-async function pfxWithPassword(password: string): Promise<string> {
-  const base = path.join(dir, `pfx-${n++}`);
-  await writeFile(`${base}.pass`, `${password}\n`, { mode: 0o600 });
-  await execa('openssl', ['pkcs12', '-export', '-in', pki.codeSigning.certPath, '-inkey', pki.codeSigning.keyPath, '-passout', `file:${base}.pass`, '-out', `${base}.pfx`]);
-  await rm(`${base}.pass`);
-  return `${base}.pfx`;
-}
-
-async function copyOfExe(): Promise<string> {
-  const folder = path.join(dir, `case-${n++}`);
-  await mkdir(folder);
-  await copyFile(exe, path.join(folder, 'app.exe'));
-  return path.join(folder, 'app.exe');
-}
-
-function options(file: string, pfx: string, password: string, runner = new ToolRunner({ dryRun: false, signal: new AbortController().signal })): SignFilesOptions {
-  return {
-    runner,
-    files: [file],
-    backend: 'osslsigncode',
-    credential: { kind: 'pkcs12', pfx, password },
-    servers: [fleet.url('healthy')],
-    timeoutMs: 10_000,
-    retries: 0,
-    backoffMs: 0,
-    concurrency: 1,
-    verify: { caFile: pki.rootBundlePath, tsaCaFile: pki.rootBundlePath },
-    signal: new AbortController().signal,
-  };
+function options(file: string, pfx: string, password: string): SignFilesOptions {
+  return pfxSignOptions({ file, pfx, password, servers: [fleet.url('healthy')], roots: pki.rootBundlePath });
 }
 
 describe('the key password on osslsigncode\'s stdin', () => {
@@ -72,8 +42,8 @@ describe('the key password on osslsigncode\'s stdin', () => {
     ['an empty password', ''],
     ['leading and inner spaces', '  two  words'],
   ])('signs with %s', async (_what, password) => {
-    const pfx = await pfxWithPassword(password);
-    const file = await copyOfExe();
+    const pfx = await pfxWithPassword(pki.codeSigning, dir, password);
+    const file = await copyOfExe(exe, dir);
     const [record] = await signFiles(options(file, pfx, password));
     expect(record).toMatchObject({ signerSubject: pki.codeSigning.subject, timestampServer: fleet.url('healthy') });
     const runner = new ToolRunner({ dryRun: false, signal: new AbortController().signal });
@@ -81,14 +51,14 @@ describe('the key password on osslsigncode\'s stdin', () => {
     expect(shippingProblems(report)).toEqual([]);
     // The password that arrived is the one given: one character off does not open the PFX.
     if (password) {
-      const err = await signFiles(options(await copyOfExe(), pfx, `${password}x`)).catch((e: unknown) => e);
+      const err = await signFiles(options(await copyOfExe(exe, dir), pfx, `${password}x`)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SigningFailedError);
       expect((err as SigningFailedError).permanent).toMatch(/Wrong password/);
     }
   });
 
   it('refuses a password osslsigncode would read as another one, before signing anything', async () => {
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir);
     const err = await signFiles(options(file, pki.codeSigning.pfxPath, 'ends with a newline\n')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe('sign.certificate: the password cannot be given to osslsigncode: it ends with a line break, which osslsigncode strips. Change the password of the key.');
@@ -106,7 +76,7 @@ describe('the key password on osslsigncode\'s stdin', () => {
     const original = process.env.PATH;
     process.env.PATH = `${bin}${path.delimiter}${original}`;
     try {
-      const err = await signFiles(options(await copyOfExe(), pki.codeSigning.pfxPath, pki.codeSigning.pfxPassword)).catch((e: unknown) => e);
+      const err = await signFiles(options(await copyOfExe(exe, dir), pki.codeSigning.pfxPath, pki.codeSigning.pfxPassword)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StageError);
       expect((err as Error).message).toMatch(
         /^osslsigncode 2\.1 cannot be given the key's password: -readpass -, the password on a pipe, needs 2\.9 or newer, and a named pipe 2\.2 or newer \(older ones keep the line end as part of the password\); winship never writes a password to a file or puts it in a command line\. Install a newer one: /,

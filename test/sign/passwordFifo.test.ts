@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync } from 'node:fs';
-import { appendFile, chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +21,7 @@ import { osslsigncodeVerify } from '../../src/tools/osslsigncode.js';
 import { ToolRunner } from '../../src/tools/runner.js';
 import { CancelledError } from '../../src/util/errors.js';
 import { runTempDir } from '../../src/util/runId.js';
-import { buildTinyWindowsExe } from '../fixtures/sign/support.js';
+import { buildTinyWindowsExe, copyOfExe, pfxSignOptions, pfxWithPassword } from '../fixtures/sign/support.js';
 import { repoRoot } from '../support/paths.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { startProcessScan } from '../support/proc-scan.js';
@@ -53,38 +53,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** A PFX of the test code-signing key protected by `password` (openssl reads it from a file: no shell, no argv). */
-async function pfxWithPassword(password: string): Promise<string> {
-  const base = path.join(dir, `pfx-${n++}`);
-  await writeFile(`${base}.pass`, `${password}\n`, { mode: 0o600 });
-  await execa('openssl', ['pkcs12', '-export', '-in', pki.codeSigning.certPath, '-inkey', pki.codeSigning.keyPath, '-passout', `file:${base}.pass`, '-out', `${base}.pfx`]);
-  await rm(`${base}.pass`);
-  return `${base}.pfx`;
-}
-
-async function copyOfExe(): Promise<string> {
-  const folder = path.join(dir, `case-${n++}`, 'dist');
-  await mkdir(folder, { recursive: true });
-  await copyFile(exe, path.join(folder, 'app.exe'));
-  return path.join(folder, 'app.exe');
-}
-
 function options(file: string, pfx: string, password: string, extra: Partial<SignFilesOptions> = {}): SignFilesOptions {
-  return {
-    runner: new ToolRunner({ dryRun: false, signal: new AbortController().signal }),
-    files: [file],
-    backend: 'osslsigncode',
-    credential: { kind: 'pkcs12', pfx, password },
-    servers: [fleet.url('healthy')],
-    timeoutMs: 20_000,
-    retries: 0,
-    backoffMs: 0,
-    concurrency: 1,
-    verify: { caFile: pki.rootBundlePath, tsaCaFile: pki.rootBundlePath },
-    signal: new AbortController().signal,
-    forcePasswordRoute: 'fifo',
-    ...extra,
-  };
+  return pfxSignOptions({ file, pfx, password, servers: [fleet.url('healthy')], roots: pki.rootBundlePath }, { forcePasswordRoute: 'fifo', ...extra });
 }
 
 async function expectVerified(file: string): Promise<void> {
@@ -125,8 +95,8 @@ describe('the key password through a FIFO (osslsigncode 2.9 on the route of 2.2-
     ['an empty password', ''],
     ['spaces, quotes, a backslash, shell syntax and non-ASCII', `pa ss "q" 'x' \\ $HOME \`id\` ü€😀`],
   ])('signs with %s, and the FIFO is gone afterwards', async (_what, password) => {
-    const pfx = await pfxWithPassword(password);
-    const file = await copyOfExe();
+    const pfx = await pfxWithPassword(pki.codeSigning, dir, password);
+    const file = await copyOfExe(exe, dir, 'dist');
     const commands: string[] = [];
     const runner = new ToolRunner({ dryRun: false, signal: new AbortController().signal, onCommand: (line) => commands.push(line) });
     const [record] = await signFiles(options(file, pfx, password, { runner }));
@@ -140,8 +110,8 @@ describe('the key password through a FIFO (osslsigncode 2.9 on the route of 2.2-
   });
 
   it('a wrong password is osslsigncode\'s own "Wrong password" failure, and no FIFO stays', async () => {
-    const pfx = await pfxWithPassword('right one');
-    const err = await signFiles(options(await copyOfExe(), pfx, 'wrong one')).catch((e: unknown) => e);
+    const pfx = await pfxWithPassword(pki.codeSigning, dir, 'right one');
+    const err = await signFiles(options(await copyOfExe(exe, dir, 'dist'), pfx, 'wrong one')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SigningFailedError);
     expect((err as SigningFailedError).permanent).toMatch(/Wrong password/);
     expect(await fifosLeft()).toEqual([]);
@@ -149,8 +119,8 @@ describe('the key password through a FIFO (osslsigncode 2.9 on the route of 2.2-
 
   it('while osslsigncode waits on a server: the FIFO is there with 0 bytes on disk, and no file holds the password', async () => {
     const password = `fifo "pw" ü€😀 ${randomBytes(6).toString('hex')}`;
-    const pfx = await pfxWithPassword(password);
-    const file = await copyOfExe();
+    const pfx = await pfxWithPassword(pki.codeSigning, dir, password);
+    const file = await copyOfExe(exe, dir, 'dist');
     const hangBefore = fleet.server('hang').requestCount;
     const stop = new AbortController();
     const scan = startProcessScan(process.pid);
@@ -182,7 +152,7 @@ describe('the key password through a FIFO (osslsigncode 2.9 on the route of 2.2-
   it('a dry run shows a placeholder for the FIFO and makes none', async () => {
     const commands: string[] = [];
     const runner = new ToolRunner({ dryRun: true, signal: new AbortController().signal, onCommand: (line) => commands.push(line) });
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir, 'dist');
     await signFiles(options(file, pki.codeSigning.pfxPath, pki.codeSigning.pfxPassword, { runner }));
     expect(commands).toEqual([`osslsigncode sign -pkcs12 ${pki.codeSigning.pfxPath} -readpass '<password fifo>' -h sha256 -ts '<relay to ${fleet.url('healthy')}>' -in ${file} -out ${file}.signed`]);
     expect(await fifosLeft()).toEqual([]);
@@ -204,7 +174,7 @@ describe('an osslsigncode that says it is 2.5', () => {
     const original = process.env.PATH;
     process.env.PATH = `${bin}${path.delimiter}${original}`;
     try {
-      const file = await copyOfExe();
+      const file = await copyOfExe(exe, dir, 'dist');
       // No forced route: the version decides.
       const [record] = await signFiles(options(file, pki.codeSigning.pfxPath, pki.codeSigning.pfxPassword, { forcePasswordRoute: undefined }));
       expect(record!.timestampServer).toBe(fleet.url('healthy'));
@@ -235,8 +205,8 @@ describe.skipIf(!existsSync(DEBIAN_2_5))("Debian bookworm's real osslsigncode 2.
 
   it('signs with a password from the FIFO, fails over from a server that failed, and its signature verifies', async () => {
     const password = `two words "q" ü ${randomBytes(4).toString('hex')}`;
-    const pfx = await pfxWithPassword(password);
-    const file = await copyOfExe();
+    const pfx = await pfxWithPassword(pki.codeSigning, dir, password);
+    const file = await copyOfExe(exe, dir, 'dist');
     const [record] = await withDebian25(() =>
       signFiles(options(file, pfx, password, { forcePasswordRoute: undefined, servers: [fleet.url('http500'), fleet.url('healthy')] })),
     );
@@ -251,9 +221,9 @@ describe.skipIf(!existsSync(DEBIAN_2_5))("Debian bookworm's real osslsigncode 2.
   });
 
   it('a wrong password fails at once as its "Wrong password" (read from its stdout), not the server\'s fault', async () => {
-    const pfx = await pfxWithPassword('right one');
+    const pfx = await pfxWithPassword(pki.codeSigning, dir, 'right one');
     const before = fleet.server('healthy').requestCount;
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir, 'dist');
     const err = await withDebian25(() => signFiles(options(file, pfx, 'wrong one', { forcePasswordRoute: undefined }))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SigningFailedError);
     expect((err as SigningFailedError).permanent).toMatch(/Wrong password/);

@@ -3,7 +3,7 @@
 // the next server signs, with the probe on and off; server credentials reach the server and no
 // child's argv or environment. (The relay alone: test/tsa/relay.test.ts.)
 
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { osslsigncodeVerify } from '../../src/tools/osslsigncode.js';
 import { ToolRunner } from '../../src/tools/runner.js';
 import { MAX_REPLY_BYTES } from '../../src/tsa/probe.js';
 import { startTimestampRelay, type RelayRoute, type TimestampRelay } from '../../src/tsa/relay.js';
-import { buildTinyWindowsExe } from '../fixtures/sign/support.js';
+import { buildTinyWindowsExe, copyOfExe } from '../fixtures/sign/support.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { startProcessScan } from '../support/proc-scan.js';
 import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
@@ -29,7 +29,6 @@ let dir: string;
 let pki: TestPki;
 let fleet: TsaFleet;
 let exe: string;
-let n = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'winship-sign-relay-'));
@@ -51,14 +50,6 @@ afterAll(async () => {
   await fleet?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function copyOfExe(): Promise<string> {
-  const folder = path.join(dir, `case-${n++}`);
-  await mkdir(folder);
-  const file = path.join(folder, 'app.exe');
-  await copyFile(exe, file);
-  return file;
-}
 
 /** A relay that remembers the routes it gave out, to see what each attempt read. */
 async function watchedRelay(): Promise<{ relay: TimestampRelay; routes: RelayRoute[] }> {
@@ -106,7 +97,7 @@ async function expectVerified(file: string): Promise<void> {
 
 describe('signing through the relay (probe off)', () => {
   it('a token followed by 8 MiB fails the attempt as "more than 1 MiB"; the next server signs; the relay read at most the cap and a chunk', async () => {
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir);
     const { relay, routes } = await watchedRelay();
     const healthyBefore = fleet.server('healthy').requestCount;
     const opts = options([file], [fleet.url('oversized'), fleet.url('healthy')], { relay });
@@ -131,7 +122,7 @@ describe('signing through the relay (probe off)', () => {
   });
 
   it('a server that streams without end: the relay stops reading, the server sees the hang-up, the next server signs', async () => {
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir);
     const endless = fleet.server('endless');
     const before = endless.requestCount;
     const [record] = await signFiles(options([file], [endless.url, fleet.url('healthy')]));
@@ -144,7 +135,7 @@ describe('signing through the relay (probe off)', () => {
   });
 
   it('tokens for another request (nonce, imprint) fail their attempts; the next server signs', async () => {
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir);
     const [record] = await signFiles(options([file], [fleet.url('wrong-nonce'), fleet.url('wrong-imprint'), fleet.url('healthy')]));
     expect(record!.timestampServer).toBe(fleet.url('healthy'));
     expect(record!.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'ok']);
@@ -156,7 +147,7 @@ describe('signing through the relay (probe off)', () => {
 
 describe('signing through the relay (probe on)', () => {
   it('a server that answers the probe well and then sends 8 MiB is ranked first, fails, and the next server signs', async () => {
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir);
     const infos: string[] = [];
     const warnings: string[] = [];
     const config = parseConfig(`project: {name: app, vendor: Tests}
@@ -201,7 +192,7 @@ describe('credentials in server URLs', () => {
   it('reach the server as Basic auth, and never a child\'s argv or environment', async () => {
     const auth = (name: string) => fleet.url(name).replace('http://', 'http://acct-9f8e:t0k%40en-77@');
     const secrets = ['acct-9f8e', 't0k%40en-77', 't0k@en-77', pki.codeSigning.pfxPassword];
-    const file = await copyOfExe();
+    const file = await copyOfExe(exe, dir);
     const healthy = fleet.server('healthy');
     const hangBefore = fleet.server('hang').requestCount;
     // The hanging server first keeps an osslsigncode running for the scan to see.
