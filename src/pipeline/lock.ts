@@ -5,6 +5,7 @@ import { inDist } from '../artifacts/files.js';
 import { CancelledError, UsageError } from '../util/errors.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
 import { processAlive } from '../util/runId.js';
+import { sleep } from '../util/sleep.js';
 
 // One run at a time in a dist/: two runs writing one release state would each record what the
 // other replaced, and ship a mix (zips named 2.0.0 holding the 3.0.0 exe). The lock is a file
@@ -107,19 +108,4 @@ async function takeOver(path: string, seen: LockOwner | undefined): Promise<bool
   if (!same) await link(aside, path).catch(() => undefined);
   await rm(aside, { force: true });
   return same;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -7,7 +7,8 @@
 // backoffMs·2^round before the next round, up to `retries` extra rounds.
 
 import { CancelledError, MissingToolError, StageError } from '../util/errors.js';
-import { sleep, type ServerLimiter } from './limiter.js';
+import type { ServerLimiter } from './limiter.js';
+import { sleep } from '../util/sleep.js';
 
 export interface SignAttempt {
   /** The server as configured (see displayServer for messages). */

@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, StageError } from '../../../src/util/errors.js';
 import { PermanentSigningError, SigningFailedError, displayServer, signWithFailover, type FailoverOptions } from '../../../src/signing/failover.js';
 import { urlSecrets } from '../../../src/tsa/servers.js';
-import { KNOWN_MIN_INTERVALS_MS, ServerLimiter, minIntervalFor, sleep } from '../../../src/signing/limiter.js';
+import { KNOWN_MIN_INTERVALS_MS, ServerLimiter, minIntervalFor } from '../../../src/signing/limiter.js';
+import { sleep } from '../../../src/util/sleep.js';
 
 const never = new AbortController().signal;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,8 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { signWithFailover } from '../../../src/signing/failover.js';
-import { ServerLimiter, sleep } from '../../../src/signing/limiter.js';
+import { ServerLimiter } from '../../../src/signing/limiter.js';
+import { sleep } from '../../../src/util/sleep.js';
 import { CancelledError } from '../../../src/util/errors.js';
 import { runBounded } from '../../../src/util/parallel.js';
 import { warningsDuring } from '../../support/warnings.js';
