@@ -1,6 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, parse, relative, resolve, sep } from 'node:path';
+import { CONFIG_NAMES } from '../config/load.js';
 
 // dist/ is written into, and emptied by --clean. Markers say whether a folder is ours, but a
 // marker can be copied, left over or made by hand: these rules say which folders are never
@@ -74,7 +75,7 @@ export async function checkDistFolder(distDir: string, projectDir: string): Prom
   const [gitRoot, git, config] = await Promise.all([
     findGitRoot(project),
     exists(join(dist, '.git')),
-    Promise.all(['release.yaml', 'release.yml'].map((n) => exists(join(dist, n)))).then((found) => found.some(Boolean)),
+    Promise.all(CONFIG_NAMES.map((n) => exists(join(dist, n)))).then((found) => found.some(Boolean)),
   ]);
   return distFolderProblem(dist, {
     projectDir: project,
