@@ -3,6 +3,7 @@
 // committed file is out of date.
 import { writeFileSync } from 'node:fs';
 import { manifestJsonSchemas } from '../src/artifacts/manifest.js';
+import { patchIndexJsonSchema } from '../src/artifacts/patchIndex.js';
 import { stateJsonSchema } from '../src/artifacts/state.js';
 import { releaseJsonSchema } from '../src/config/schema.js';
 
@@ -11,6 +12,7 @@ const schemas: Record<string, Record<string, unknown>> = {
   'state.schema.json': stateJsonSchema(),
   'artifacts.schema.json': manifestJsonSchemas().artifacts,
   'metadata.schema.json': manifestJsonSchemas().metadata,
+  'patches.schema.json': patchIndexJsonSchema(),
 };
 for (const [name, schema] of Object.entries(schemas)) {
   const out = new URL(`../schema/${name}`, import.meta.url);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PATCHABLE_KINDS } from '../config/schema.js';
 import { GO_ARCHES, WINDOWS_ARCHES } from '../util/arch.js';
 
 // The files a release is made of, one type per kind. The same definitions validate the release
@@ -94,7 +95,33 @@ export const checksumsSchema = z
   })
   .describe('A sha256sum -c file over every other release file.');
 
-export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, checksumsSchema]);
+export const patchSchema = z
+  .strictObject({
+    kind: z.literal('patch'),
+    ...file,
+    ...target,
+    makes: z.enum(PATCHABLE_KINDS).describe('The kind of release file the patch makes.'),
+    from: z.string().describe('The earlier version whose file it applies to.'),
+    to: z.string().describe('This release\'s version.'),
+    format: z.literal(1).describe('Patch format version (docs/patch-format.md).'),
+    algorithm: z.literal('match-mix'),
+    old: z
+      .strictObject({ name: z.string(), size: z.number().int().min(0), sha256 })
+      .describe('The earlier release\'s file it applies to (what users of that version have).'),
+    packs: z.array(packedFileSchema).length(1).describe('The release file it makes, with the digest it had then.'),
+  })
+  .describe('A delta patch from an earlier release\'s file to this release\'s.');
+
+export const patchIndexSchema = z
+  .strictObject({
+    kind: z.literal('patches'),
+    ...file,
+    patches: z.number().int().min(0).describe('Patches listed.'),
+    skipped: z.number().int().min(0).describe('Pairs left without a patch (larger than patches.maxShare of the compressed file).'),
+  })
+  .describe('patches.json: every patch of this release, and the pairs skipped.');
+
+export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, patchSchema, patchIndexSchema, checksumsSchema]);
 
 export type Artifact = z.infer<typeof artifactSchema>;
 export type ArtifactKind = Artifact['kind'];
@@ -104,7 +131,7 @@ export type PackedFile = z.infer<typeof packedFileSchema>;
 /** The kinds that are built for one target. */
 export type TargetArtifact = Extract<Artifact, { goarch: string }>;
 
-const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, checksums: checksumsSchema } as const;
+const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, patch: patchSchema, patches: patchIndexSchema, checksums: checksumsSchema } as const;
 
 /**
  * The artifact with its fields in the schema's order (and checked against it), so that the state
@@ -117,4 +144,4 @@ export function canonicalArtifact(a: Artifact): Artifact {
 }
 
 /** Listing order: by kind in release order, then architecture, then path. */
-export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'checksums'];
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'patch', 'patches', 'checksums'];

@@ -29,6 +29,16 @@ export function msiName(ctx: NamingFacts, arch: GoArch): string {
   return `${ctx.config.project.name}_${ctx.release.version}_${windowsArchOf(arch)}.msi`;
 }
 
+/**
+ * patches/<name>_<from>_to_<to>_<arch>.<ext>.patch: what it makes (the binary's name, or the
+ * project's for a package), between which versions, for which architecture, and the extension of
+ * the file it makes.
+ */
+export function patchName(name: string, from: string, to: string, arch: GoArch, ext: string): string {
+  return `patches/${name}_${from}_to_${to}_${arch}.${ext}.patch`;
+}
+
+export const PATCH_INDEX = 'patches.json';
 export const ARTIFACTS_JSON = 'artifacts.json';
 export const METADATA_JSON = 'metadata.json';
 /** Marks a dist folder as ours, so --clean never deletes a folder it did not make. */

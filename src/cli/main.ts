@@ -31,6 +31,7 @@ const commands: Record<string, Command> = {
       'dev-cert': { type: 'boolean' },
       split: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
+      previous: { type: 'string', multiple: true },
     },
     run: async (values, positionals, io) => (await import('./commands/build.js')).buildCommand(values, positionals, io),
   },
@@ -61,6 +62,12 @@ version of your product together (MajorUpgrade): generate it once, commit it, ne
     usage: async () => (await import('./commands/merge.js')).mergeHelp,
     options: { output: { type: 'string', short: 'o' }, targets: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, clean: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/merge.js')).mergeCommand(values, positionals, io),
+  },
+  patch: {
+    summary: 'create, apply or inspect a delta patch between two files (the format updates use)',
+    usage: async () => (await import('./commands/patch.js')).patchHelp,
+    options: { output: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/patch.js')).patchCommand(values, positionals, io),
   },
   tsa: {
     summary: 'probe: check RFC 3161 timestamp servers and show the order signing would use',

@@ -230,6 +230,26 @@ const timestamp = z
   })
   .describe('RFC 3161 timestamp servers.');
 
+/** The kinds of release file a delta patch can make (patches.kinds; artifact kinds of the same names). */
+export const PATCHABLE_KINDS = ['binary', 'msi', 'archive'] as const;
+
+const patches = z
+  .strictObject({
+    disabled: z.boolean().default(false),
+    from: z
+      .string()
+      .optional()
+      .describe('Folder of earlier releases, relative to release.yaml: each subfolder laid out like dist/ (its .winship/state.json or artifacts.json), e.g. releases/1.2.0/. `release build --previous DIR…` names them instead.'),
+    previous: z.number().int().min(1).max(50).default(3).describe('Make patches from the newest N earlier versions found.'),
+    kinds: z
+      .array(z.enum(PATCHABLE_KINDS))
+      .min(1)
+      .default(['binary'])
+      .describe('Which signed files get patches: binary (the exes, default), msi, archive (the zips).'),
+    maxShare: z.number().gt(0).max(1).default(0.5).describe('Skip a patch larger than this share of the new file compressed (deflate): a download that small is not worth a patch.'),
+  })
+  .describe('Delta patches from earlier releases to this one (docs/patch-format.md).');
+
 export const configSchema = z
   .strictObject({
     project: z.strictObject({
@@ -254,6 +274,7 @@ export const configSchema = z
       .default({ disabled: false, files: [] }),
     msi: msi.optional(),
     sign: sign.optional(),
+    patches: patches.optional(),
     timestamp: timestamp.default({ servers: DEFAULT_TIMESTAMP_SERVERS, timeoutSeconds: 15, retries: 2, minIntervalSeconds: 0, probe: true }),
   })
   .superRefine((cfg, ctx) => {

@@ -53,6 +53,8 @@ export interface RunOptions {
   devCert: boolean;
   /** `release sign FILE…`: the signing stages sign only these recorded files (dist paths). */
   files?: ReadonlySet<string>;
+  /** --previous DIR…: earlier releases to make delta patches from (instead of patches.from). */
+  previous?: readonly string[];
 }
 
 /** An artifact before its file is fingerprinted: the context adds size and SHA-256. */

@@ -5,6 +5,7 @@ import { checksums } from '../stages/checksums.js';
 import { goBuild } from '../stages/goBuild.js';
 import { manifests } from '../stages/manifests.js';
 import { msi } from '../stages/msi.js';
+import { patches } from '../stages/patches.js';
 import { signBinaries } from '../stages/sign/binaries.js';
 import { signPackages } from '../stages/sign/packages.js';
 import { versionResources } from '../stages/versionResources.js';
@@ -24,6 +25,7 @@ export const pipeline: readonly Stage[] = [
   msi, //              harvest + template + backend (wixl, candle/light, wix build)
   signPackages, //     the MSIs, right after they are built
   archives, //         one zip per target
+  patches, //          delta patches from earlier releases' signed files
   checksums, //        last: nothing may change a release file after this
   manifests, //        artifacts.json, metadata.json
 ];

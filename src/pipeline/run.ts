@@ -44,6 +44,8 @@ export interface BuildOptions {
   json: boolean;
   concurrency: Concurrency;
   devCert: boolean;
+  /** --previous DIR…: earlier releases to make delta patches from. */
+  previous?: readonly string[];
   clean: boolean;
   /** --no-wait: refuse when another run holds dist/'s lock, instead of waiting for it. */
   noWait?: boolean;
@@ -206,6 +208,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
         json: opts.json,
         devCert: opts.devCert,
         ...(opts.files ? { files: opts.files } : {}),
+        ...(opts.previous?.length ? { previous: opts.previous } : {}),
       },
       runner,
       // Ctrl-C, or the end of the run: nothing a stage started outlives it.

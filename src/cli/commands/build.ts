@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { CliIo } from '../io.js';
 import { pipeline } from '../../pipeline/pipeline.js';
 import { runBuild, type BuildOutcome } from '../../pipeline/run.js';
@@ -30,6 +31,8 @@ Options:
   --clean              empty the dist folder first (only a folder winship made)
   --no-wait            refuse at once when another run works on the dist folder (default: wait for it)
   --dev-cert           sign with a throwaway self-signed certificate (local testing, NOT for release)
+  --previous DIR       an earlier release (a folder laid out like dist/) to make delta patches from;
+                       repeatable; replaces patches.from of release.yaml
   -h, --help           show this help
       --version        (without a value) print the winship version
 
@@ -59,6 +62,7 @@ export async function buildCommand(values: Record<string, unknown>, positionals:
       json,
       concurrency: parseConcurrency(values.concurrency),
       devCert: values['dev-cert'] === true,
+      previous: (values.previous as string[] | undefined)?.map((dir) => resolve(io.cwd, dir)),
       clean: values.clean === true,
       noWait: values['no-wait'] === true,
       ...processOptions(io, log),
