@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { APPINSTALLER_NAMESPACE_ORDER } from '../msix/namespaces.js';
 import { GO_ARCHES, WINDOWS_ARCHES } from '../util/arch.js';
 
 // The files a release is made of, one type per kind. The same definitions validate the release
@@ -85,6 +86,40 @@ export const archiveSchema = z
   })
   .describe('A zip of the binaries and the configured files for one target.');
 
+export const msixSchema = z
+  .strictObject({
+    kind: z.literal('msix'),
+    ...file,
+    ...target,
+    msix: z
+      .strictObject({
+        name: z.string(),
+        publisher: z.string().describe('The signing certificate\'s subject.'),
+        version: z.string().describe('Four parts.'),
+        arch: z.enum(WINDOWS_ARCHES),
+        files: z.number().int().min(0).describe('Files in the package besides its footprint files (binaries, msix.files, logos, the manifest).'),
+      })
+      .describe('The package identity, as its AppxManifest.xml holds it.'),
+    packs,
+    signature: signatureSchema.optional(),
+  })
+  .describe('An MSIX package.');
+
+export const appinstallerSchema = z
+  .strictObject({
+    kind: z.literal('appinstaller'),
+    ...file,
+    ...target,
+    appinstaller: z.strictObject({
+      uri: z.string().describe('Where the file itself is served.'),
+      version: z.string(),
+      namespace: z.enum(APPINSTALLER_NAMESPACE_ORDER),
+      package: distPath.describe('The MSIX it installs, relative to dist/.'),
+      packageUri: z.string().describe('Where that package is served.'),
+    }),
+  })
+  .describe('An App Installer file (.appinstaller) for one MSIX package.');
+
 export const checksumsSchema = z
   .strictObject({
     kind: z.literal('checksums'),
@@ -94,7 +129,7 @@ export const checksumsSchema = z
   })
   .describe('A sha256sum -c file over every other release file.');
 
-export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, checksumsSchema]);
+export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, msixSchema, appinstallerSchema, checksumsSchema]);
 
 export type Artifact = z.infer<typeof artifactSchema>;
 export type ArtifactKind = Artifact['kind'];
@@ -104,7 +139,7 @@ export type PackedFile = z.infer<typeof packedFileSchema>;
 /** The kinds that are built for one target. */
 export type TargetArtifact = Extract<Artifact, { goarch: string }>;
 
-const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, checksums: checksumsSchema } as const;
+const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, msix: msixSchema, appinstaller: appinstallerSchema, checksums: checksumsSchema } as const;
 
 /**
  * The artifact with its fields in the schema's order (and checked against it), so that the state
@@ -117,4 +152,4 @@ export function canonicalArtifact(a: Artifact): Artifact {
 }
 
 /** Listing order: by kind in release order, then architecture, then path. */
-export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'checksums'];
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'msix', 'appinstaller', 'checksums'];

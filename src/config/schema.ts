@@ -6,6 +6,7 @@ import { DEFAULT_CODEPAGE } from '../msi/wix/codepage.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 import { GUID_PATTERN } from '../msi/wix/guid.js';
 import { FILE_NAME_MAX, LCID_MAX, longNameMax, MSI_COLUMNS, MSI_PRODUCT_NAME_MAX, tooLong } from './limits.js';
+import { msixConfigSchema } from './msix.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
@@ -253,6 +254,7 @@ export const configSchema = z
       })
       .default({ disabled: false, files: [] }),
     msi: msi.optional(),
+    msix: msixConfigSchema.optional(),
     sign: sign.optional(),
     timestamp: timestamp.default({ servers: DEFAULT_TIMESTAMP_SERVERS, timeoutSeconds: 15, retries: 2, minIntervalSeconds: 0, probe: true }),
   })
