@@ -53,6 +53,8 @@ export interface RunOptions {
   devCert: boolean;
   /** `release sign FILE…`: the signing stages sign only these recorded files (dist paths). */
   files?: ReadonlySet<string>;
+  /** `release appinstaller --base-url`: where the packages are served (instead of msix.appinstaller.baseUrl). */
+  appinstallerBaseUrl?: string;
 }
 
 /** An artifact before its file is fingerprinted: the context adds size and SHA-256. */
