@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { ArtifactOf } from '../artifacts/kinds.js';
-import { appinstallerName } from '../artifacts/names.js';
+import { appinstallerName, msixName } from '../artifacts/names.js';
 import type { KeyPath } from '../config/positions.js';
 import type { ReleaseContext } from '../context/context.js';
 import type { TargetStage } from '../context/stage.js';
 import type { AppInstallerModel, AppInstallerNamespace, AppInstallerProblem } from '../msix/appinstaller.js';
-import { archOf } from '../util/arch.js';
+import { archOf, windowsArchOf } from '../util/arch.js';
 import { problemsOf, StageError, UsageError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { DEFAULT_UPDATE_SETTINGS } from '../config/msix.js';
+import { packageNameFrom } from '../msix/identity.js';
 import { toMsixVersion } from '../msix/version.js';
+import { msixArches } from './msixSetup.js';
 import { versionOrigin } from './versionOrigin.js';
 
 // App Installer files: one per MSIX package, `<Name>_<arch>.appinstaller`, pointing at the
@@ -60,21 +62,30 @@ export function appinstallerModel(ctx: ReleaseContext, base: string, pkg: { name
 }
 
 /** Where in release.yaml (or the command line) a rule of the model is set, for its message. */
-function sourceOf(ctx: ReleaseContext, field: readonly (string | number)[]): string {
+function sourceOf(ctx: ReleaseContext, field: readonly (string | number)[]): { at: string; ownKey: boolean } {
   const at = (path: KeyPath) => ctx.positions.at(path);
   const baseUrl = ctx.options.appinstallerBaseUrl !== undefined ? `--base-url ${ctx.options.appinstallerBaseUrl}` : at(['msix', 'appinstaller', 'baseUrl']);
   const [head, ...rest] = field;
-  if (head === 'uri' || (head === 'main' && rest[0] === 'uri')) return baseUrl;
-  if (head === 'version' || (head === 'main' && rest[0] === 'version')) return versionOrigin(ctx);
-  if (head === 'main' && rest[0] === 'name') return at(ctx.config.msix?.name !== undefined ? ['msix', 'name'] : ['project', 'name']);
-  if (head === 'main') return at(['msix', ctx.config.msix?.publisher !== undefined ? 'publisher' : 'application']);
-  return at(['msix', 'appinstaller', ...field]);
+  if (head === 'uri' || (head === 'main' && rest[0] === 'uri')) return { at: baseUrl, ownKey: false };
+  if (head === 'version' || (head === 'main' && rest[0] === 'version')) return { at: versionOrigin(ctx), ownKey: false };
+  if (head === 'main' && rest[0] === 'name') return { at: at(ctx.config.msix?.name !== undefined ? ['msix', 'name'] : ['project', 'name']), ownKey: false };
+  if (head === 'main') return { at: at(['msix', ctx.config.msix?.publisher !== undefined ? 'publisher' : 'application']), ownKey: false };
+  return { at: at(['msix', 'appinstaller', ...field]), ownKey: true };
+}
+
+/** A broken rule as the user reads it: where it is set, then what is wrong. */
+function problemError(ctx: ReleaseContext, p: AppInstallerProblem): UsageError {
+  const { at, ownKey } = sourceOf(ctx, p.field);
+  if (p.field.length === 1 && p.field[0] === 'version') {
+    return new UsageError(`${at}: cannot be the version of an App Installer file: ${p.message}; release 1.0.0 or later, or leave the App Installer files out (remove msix.appinstaller)`);
+  }
+  return new UsageError(`${at}: ${ownKey ? '' : `${p.field.join('.')}: `}${p.message}`);
 }
 
 function checked(ctx: ReleaseContext, model: AppInstallerModel, problemsOfModel: (m: AppInstallerModel, ns?: AppInstallerNamespace) => AppInstallerProblem[]): void {
   const ns = ctx.config.msix?.appinstaller?.namespace;
   const problems = problemsOfModel(model, ns === undefined || ns === 'auto' ? undefined : ns);
-  const found = problemsOf(problems.map((p) => new UsageError(`${sourceOf(ctx, p.field)}: ${p.field.join('.')}: ${p.message}`)));
+  const found = problemsOf(problems.map((p) => problemError(ctx, p)));
   if (found) throw found;
 }
 
@@ -85,19 +96,32 @@ function checked(ctx: ReleaseContext, model: AppInstallerModel, problemsOfModel:
  */
 async function prepareAppinstaller(ctx: ReleaseContext): Promise<void> {
   const base = appinstallerBaseUrl(ctx)!;
-  const { appInstallerProblems } = await import('../msix/appinstaller.js');
-  // A placeholder identity: the package's own is checked by the msix preflight (which reports a
-  // version it cannot map, too).
-  let version = ctx.artifacts.ofKind('msix')[0]?.msix.version;
+  const cfg = ctx.config.msix!;
+  const { appInstallerProblems, uriProblem } = await import('../msix/appinstaller.js');
+  const baseProblem = uriProblem(base);
+  // The identity the packages will have (the msix preflight checks it, and reports a version it
+  // cannot map); a continued run has them recorded.
+  const recorded = ctx.artifacts.ofKind('msix')[0];
+  let version = recorded?.msix.version;
   if (version === undefined) {
     try {
-      version = toMsixVersion(ctx.release.version, ctx.release.snapshot ? 'strip' : ctx.config.msix!.prerelease).version;
+      version = toMsixVersion(ctx.release.version, ctx.release.snapshot ? 'strip' : cfg.prerelease).version;
     } catch {
       version = '1.0.0.0';
     }
   }
-  const model = appinstallerModel(ctx, base, { name: 'Placeholder.Name', publisher: 'CN=Placeholder', version, arch: 'x64', file: 'package.msix', goarch: 'amd64' });
-  checked(ctx, model, appInstallerProblems);
+  const name = recorded?.msix.name ?? cfg.name ?? packageNameFrom(ctx.config.project.name);
+  const arch = recorded?.goarch ?? msixArches(ctx, cfg)[0] ?? 'amd64';
+  const planned = { name, publisher: recorded?.msix.publisher ?? 'CN=Planned', version, arch: windowsArchOf(arch), file: msixName({ name, version }, arch), goarch: arch };
+  const model = appinstallerModel(ctx, baseProblem ? 'https://base.invalid/' : base, planned);
+  const ns = cfg.appinstaller?.namespace;
+  const problems = appInstallerProblems(model, ns === undefined || ns === 'auto' ? undefined : ns)
+    // The package's own fields are the msix preflight's to check.
+    .filter((p) => !(p.field[0] === 'main' && ['name', 'publisher'].includes(String(p.field[1]))));
+  const errors = problems.map((p) => problemError(ctx, p));
+  if (baseProblem) errors.unshift(new UsageError(`${sourceOf(ctx, ['uri']).at}: ${baseProblem}`));
+  const found = problemsOf(errors);
+  if (found) throw found;
 }
 
 /** The identity inside the package file, from its AppxManifest.xml. */
