@@ -16,6 +16,7 @@ import {
   packageNameProblem,
   publisherProblem,
   versionQuadProblem,
+  windowsDistinguishedName,
 } from '../msix/identity.js';
 import type { ManifestModel } from '../msix/manifest.js';
 import { MSIX_RULE_TITLES, msixNameProblems } from '../msix/names.js';
@@ -70,6 +71,8 @@ type LogoKey = keyof typeof LOGOS;
 const LOGO_SCALES = [1, 1.25, 1.5, 2, 4];
 /** The colour of a logo made without an icon when backgroundColor is not a #RRGGBB. */
 const PLACEHOLDER_COLOR = '#4A5D70';
+/** The Publisher attribute that marks an unsigned package (Microsoft, "Create an unsigned MSIX package"). */
+export const UNSIGNED_PUBLISHER_OID = '2.25.311729368913984317654407730594956997722';
 /** Windows' limit on a logo file (VisualElements: "image file size ≤ 200 KB"). */
 const LOGO_MAX_BYTES = 200 * 1024;
 
@@ -111,8 +114,9 @@ function applicationBuild(ctx: ReleaseContext, cfg: MsixConfig): { build: BuildC
 /**
  * The package Publisher: the subject of the certificate that will sign the packages, which
  * msix.publisher, when set, must equal. Set msix.publisher when the certificate cannot be read
- * where the packages are built (no signing, the Windows certificate store, a PFX left on the
- * signing machine); sign-packages checks it against the certificate before signing.
+ * where the packages are built (the Windows certificate store, a PFX left on the signing
+ * machine); sign-packages checks it against the certificate before signing. Packages nothing
+ * signs get the unsigned mark.
  */
 async function resolvePublisher(ctx: ReleaseContext, cfg: MsixConfig): Promise<string> {
   const configured = cfg.publisher;
@@ -125,11 +129,15 @@ async function resolvePublisher(ctx: ReleaseContext, cfg: MsixConfig): Promise<s
   const signs = sign && !sign.disabled && sign.artifacts.includes('msix');
   if (!signs) {
     if (configured !== undefined) return configured;
+    // Unsigned packages for testing: Windows 11 installs one (Add-AppxPackage -AllowUnsigned)
+    // only when its Publisher carries this mark, so it can never pass for a signed package.
     const why = !sign ? 'there is no sign: section (or --dev-cert)' : sign.disabled ? 'sign.disabled is set' : 'sign.artifacts does not list msix';
-    throw new UsageError(
-      `${at(['msix'])}: msix.publisher is needed: a package's Publisher is the subject of the certificate that signs it, and this release does not sign MSIX packages (${why}). ` +
-        'Sign them (sign: with msix in sign.artifacts), or set msix.publisher to the subject of the certificate that will, e.g. "CN=Example Corp, O=Example Corp, C=US".',
+    const publisher = windowsDistinguishedName([[{ type: UNSIGNED_PUBLISHER_OID, value: '1' }], [{ type: '2.5.4.3', value: ctx.config.project.vendor || ctx.config.project.name }]]);
+    ctx.warn(
+      `msix: the MSIX packages are not signed (${why}), so their Publisher is "${publisher}": the mark Windows 11 asks of an unsigned package, ` +
+        'which installs only with Add-AppxPackage -AllowUnsigned, as an administrator. Sign them for anything but a test (sign:, or --dev-cert), or set msix.publisher.',
     );
+    return publisher;
   }
   let credential: SigningCredential;
   try {

@@ -30,11 +30,11 @@ describe('the msix preflight', () => {
     expect(warnings.join('\n')).toContain('msix.logos: no store, square150, square44 logos given: made 50×50, 150×150, 44×44 from a plain #4A5D70 square');
   });
 
-  it('without signing, the Publisher must be given, at msix', async () => {
-    const { ctx } = testContext({ yaml: yamlWith('  name: Test.App\n') });
-    expect((await rejection(msixSetup(ctx))).message).toMatch(
-      /^release\.yaml:10:3: msix: msix\.publisher is needed: a package's Publisher is the subject of the certificate that signs it, and this release does not sign MSIX packages \(there is no sign: section \(or --dev-cert\)\)/,
-    );
+  it('without signing, the Publisher is the vendor with the mark Windows 11 asks of an unsigned package, and a warning says so', async () => {
+    const { ctx, warnings } = testContext({ yaml: yamlWith('  name: Test.App\n', 'project:\n  name: app\n  vendor: Test & Sons, Inc.\nversion: 1.2.3\n') });
+    const setup = await msixSetup(ctx);
+    expect(setup.publisher).toBe('CN="Test & Sons, Inc.", OID.2.25.311729368913984317654407730594956997722=1');
+    expect(warnings.join('\n')).toContain('msix: the MSIX packages are not signed (there is no sign: section (or --dev-cert)), so their Publisher is "CN=\"Test & Sons, Inc.\", OID.2.25.311729368913984317654407730594956997722=1"');
   });
 
   it('reports every problem at once, each at its key', async () => {
