@@ -97,7 +97,7 @@ export const msixSchema = z
         publisher: z.string().describe('The signing certificate\'s subject.'),
         version: z.string().describe('Four parts.'),
         arch: z.enum(WINDOWS_ARCHES),
-        files: z.number().int().min(0).describe('Files in the package besides its footprint files (binaries, msix.files, logos, the manifest).'),
+        files: z.number().int().min(0).describe('Files its block map lists: the binaries, msix.files, the logos and AppxManifest.xml.'),
       })
       .describe('The package identity, as its AppxManifest.xml holds it.'),
     packs,
