@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { DEFAULT_UPDATE_SETTINGS } from '../config/msix.js';
 import { packageNameFrom } from '../msix/identity.js';
 import { toMsixVersion } from '../msix/version.js';
-import { msixArches } from './msixSetup.js';
+import { msixArches, msixSetup } from './msixSetup.js';
 import { versionOrigin } from './versionOrigin.js';
 
 // App Installer files: one per MSIX package, `<Name>_<arch>.appinstaller`, pointing at the
@@ -69,7 +69,8 @@ function sourceOf(ctx: ReleaseContext, field: readonly (string | number)[]): { a
   if (head === 'uri' || (head === 'main' && rest[0] === 'uri')) return { at: baseUrl, ownKey: false };
   if (head === 'version' || (head === 'main' && rest[0] === 'version')) return { at: versionOrigin(ctx), ownKey: false };
   if (head === 'main' && rest[0] === 'name') return { at: at(ctx.config.msix?.name !== undefined ? ['msix', 'name'] : ['project', 'name']), ownKey: false };
-  if (head === 'main') return { at: at(['msix', ctx.config.msix?.publisher !== undefined ? 'publisher' : 'application']), ownKey: false };
+  if (head === 'main' && rest[0] === 'publisher') return { at: at(ctx.config.msix?.publisher !== undefined ? ['msix', 'publisher'] : ['sign', 'certificate']), ownKey: false };
+  if (head === 'main') return { at: at(['msix', 'targets']), ownKey: false };
   return { at: at(['msix', 'appinstaller', ...field]), ownKey: true };
 }
 
@@ -99,10 +100,12 @@ async function prepareAppinstaller(ctx: ReleaseContext): Promise<void> {
   const cfg = ctx.config.msix!;
   const { appInstallerProblems, uriProblem } = await import('../msix/appinstaller.js');
   const baseProblem = uriProblem(base);
-  // The identity the packages will have (the msix preflight checks it, and reports a version it
-  // cannot map); a continued run has them recorded.
+  // The identity the packages will have: recorded by an earlier run, or settled by the msix
+  // preflight (whose problems are its own to report: then a stand-in identity checks the rest).
   const recorded = ctx.artifacts.ofKind('msix')[0];
-  let version = recorded?.msix.version;
+  const setup = recorded ? undefined : await msixSetup(ctx).catch(() => undefined);
+  const known = recorded ? { ...recorded.msix, goarch: recorded.goarch } : setup ? { name: setup.name, publisher: setup.publisher, version: setup.version, goarch: setup.arches[0] ?? 'amd64' } : undefined;
+  let version = known?.version;
   if (version === undefined) {
     try {
       version = toMsixVersion(ctx.release.version, ctx.release.snapshot ? 'strip' : cfg.prerelease).version;
@@ -110,14 +113,14 @@ async function prepareAppinstaller(ctx: ReleaseContext): Promise<void> {
       version = '1.0.0.0';
     }
   }
-  const name = recorded?.msix.name ?? cfg.name ?? packageNameFrom(ctx.config.project.name);
-  const arch = recorded?.goarch ?? msixArches(ctx, cfg)[0] ?? 'amd64';
-  const planned = { name, publisher: recorded?.msix.publisher ?? 'CN=Planned', version, arch: windowsArchOf(arch), file: msixName({ name, version }, arch), goarch: arch };
+  const name = known?.name ?? cfg.name ?? packageNameFrom(ctx.config.project.name);
+  const arch = known?.goarch ?? msixArches(ctx, cfg)[0] ?? 'amd64';
+  const planned = { name, publisher: known?.publisher ?? 'CN=Planned', version, arch: windowsArchOf(arch), file: msixName({ name, version }, arch), goarch: arch };
   const model = appinstallerModel(ctx, baseProblem ? 'https://base.invalid/' : base, planned);
   const ns = cfg.appinstaller?.namespace;
   const problems = appInstallerProblems(model, ns === undefined || ns === 'auto' ? undefined : ns)
-    // The package's own fields are the msix preflight's to check.
-    .filter((p) => !(p.field[0] === 'main' && ['name', 'publisher'].includes(String(p.field[1]))));
+    // Without the real identity, the package's own fields are the msix preflight's to check.
+    .filter((p) => known !== undefined || !(p.field[0] === 'main' && ['name', 'publisher'].includes(String(p.field[1]))));
   const errors = problems.map((p) => problemError(ctx, p));
   if (baseProblem) errors.unshift(new UsageError(`${sourceOf(ctx, ['uri']).at}: ${baseProblem}`));
   const found = problemsOf(errors);

@@ -173,6 +173,13 @@ describe('the msix and appinstaller stages, in process', () => {
     expect(a.ctx.artifacts.ofKind('msix')[0]!.sha256).toBe(b.ctx.artifacts.ofKind('msix')[0]!.sha256);
   });
 
+  it('the App Installer preflight checks the identity the packages will have: a Publisher App Installer cannot carry is refused before building', async () => {
+    const { ctx } = testContext({ yaml: yamlWith('  name: Test.App\n  publisher: "CN=Müller GmbH"\n  appinstaller:\n    baseUrl: https://downloads.example.com/app/\n') });
+    expect(messagesOf(await rejection(appinstaller.prepare!(ctx)))).toEqual([
+      'release.yaml:11:14: msix.publisher: main.publisher: holds "ü" (U+00FC): App Installer files may hold only printable ASCII',
+    ]);
+  });
+
   it('the App Installer preflight refuses, at their keys, what the files could not say', async () => {
     const yaml = [
       '  appinstaller:',
