@@ -13,8 +13,8 @@ import { reportRun } from '../outcome.js';
 export const appinstallerHelp = `Usage: release appinstaller [--base-url URL] [--config release.yaml] [--json]
 
 Writes an App Installer file, <Name>_<arch>.appinstaller, for each MSIX package of the release
-in dist/: Windows installs the package from it (ms-appinstaller: links, or opening the file) and
-keeps the installed app up to date from the same URL. URL is where the packages and these files
+in dist/: Windows installs the package from it (open the file, or Add-AppxPackage
+-AppInstallerFile URL) and keeps the installed app up to date from the same URL. URL is where the packages and these files
 will be served (https://…/ or \\\\server\\share\\); it replaces msix.appinstaller.baseUrl of
 release.yaml, whose update settings (msix.appinstaller.updateSettings, …) apply. The identity
 each file names is checked against the AppxManifest.xml inside its package. Then the checksums
