@@ -79,6 +79,8 @@ async function main(): Promise<void> {
     await cp(path.join(repo, 'examples', 'hello'), project, { recursive: true, filter: (p) => path.basename(p) !== 'dist' });
     const config = (await import('node:fs/promises').then((fs) => fs.readFile(path.join(project, 'release.yaml'), 'utf8')))
       .replace('msi:\n', 'msi:\n  targets: [windows/amd64, windows/386]\n')
+      // The shell script below packs no MSIX: leave them out, so both sides do the same work.
+      .replace('msix:\n', 'msix:\n  disabled: true\n')
       .concat(
         `sign:\n  certificate:\n    pfx: ${pki.codeSigning.pfxPath}\n  verify:\n    caFile: ${pki.rootBundlePath}\n    tsaCaFile: ${pki.rootBundlePath}\n` +
           `timestamp:\n  servers: [${fleet.url('tsa')}]\n`,

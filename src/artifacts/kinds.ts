@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PATCHABLE_KINDS } from '../config/schema.js';
+import { APPINSTALLER_NAMESPACE_ORDER } from '../msix/namespaces.js';
 import { GO_ARCHES, WINDOWS_ARCHES } from '../util/arch.js';
 
 // The files a release is made of, one type per kind. The same definitions validate the release
@@ -86,6 +87,40 @@ export const archiveSchema = z
   })
   .describe('A zip of the binaries and the configured files for one target.');
 
+export const msixSchema = z
+  .strictObject({
+    kind: z.literal('msix'),
+    ...file,
+    ...target,
+    msix: z
+      .strictObject({
+        name: z.string(),
+        publisher: z.string().describe('The signing certificate\'s subject.'),
+        version: z.string().describe('Four parts.'),
+        arch: z.enum(WINDOWS_ARCHES),
+        files: z.number().int().min(0).describe('Files its block map lists: the binaries, msix.files, the logos and AppxManifest.xml.'),
+      })
+      .describe('The package identity, as its AppxManifest.xml holds it.'),
+    packs,
+    signature: signatureSchema.optional(),
+  })
+  .describe('An MSIX package.');
+
+export const appinstallerSchema = z
+  .strictObject({
+    kind: z.literal('appinstaller'),
+    ...file,
+    ...target,
+    appinstaller: z.strictObject({
+      uri: z.string().describe('Where the file itself is served.'),
+      version: z.string(),
+      namespace: z.enum(APPINSTALLER_NAMESPACE_ORDER),
+      package: distPath.describe('The MSIX it installs, relative to dist/.'),
+      packageUri: z.string().describe('Where that package is served.'),
+    }),
+  })
+  .describe('An App Installer file (.appinstaller) for one MSIX package.');
+
 export const checksumsSchema = z
   .strictObject({
     kind: z.literal('checksums'),
@@ -121,7 +156,7 @@ export const patchIndexSchema = z
   })
   .describe('patches.json: every patch of this release, and the pairs skipped.');
 
-export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, patchSchema, patchIndexSchema, checksumsSchema]);
+export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, msixSchema, appinstallerSchema, patchSchema, patchIndexSchema, checksumsSchema]);
 
 export type Artifact = z.infer<typeof artifactSchema>;
 export type ArtifactKind = Artifact['kind'];
@@ -131,7 +166,7 @@ export type PackedFile = z.infer<typeof packedFileSchema>;
 /** The kinds that are built for one target. */
 export type TargetArtifact = Extract<Artifact, { goarch: string }>;
 
-const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, patch: patchSchema, patches: patchIndexSchema, checksums: checksumsSchema } as const;
+const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, msix: msixSchema, appinstaller: appinstallerSchema, patch: patchSchema, patches: patchIndexSchema, checksums: checksumsSchema } as const;
 
 /**
  * The artifact with its fields in the schema's order (and checked against it), so that the state
@@ -144,4 +179,4 @@ export function canonicalArtifact(a: Artifact): Artifact {
 }
 
 /** Listing order: by kind in release order, then architecture, then path. */
-export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'patch', 'patches', 'checksums'];
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'msix', 'appinstaller', 'patch', 'patches', 'checksums'];

@@ -46,3 +46,13 @@ export const DIST_MARKER = '.winship-dist';
 /** winship's own files inside dist/: the release state, and work folders of a run. */
 export const STATE_DIR = '.winship';
 export const STATE_FILE = `${STATE_DIR}/state.json`;
+
+/** An MSIX package: `<Identity Name>_<four-part version>_<arch>.msix`, as makeappx names them. */
+export function msixName(identity: { name: string; version: string }, arch: GoArch): string {
+  return `${identity.name}_${identity.version}_${windowsArchOf(arch)}.msix`;
+}
+
+/** Its App Installer file: no version in the name, since installed copies keep asking that URL for updates. */
+export function appinstallerName(identity: { name: string }, arch: GoArch): string {
+  return `${identity.name}_${windowsArchOf(arch)}.appinstaller`;
+}

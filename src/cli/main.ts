@@ -57,6 +57,12 @@ version of your product together (MajorUpgrade): generate it once, commit it, ne
     options: { config: { type: 'string' }, 'dev-cert': { type: 'boolean' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/sign.js')).signCommand(values, positionals, io),
   },
+  appinstaller: {
+    summary: 'write .appinstaller files for the MSIX packages in dist/ (--base-url where they are served)',
+    usage: async () => (await import('./commands/appinstaller.js')).appinstallerHelp,
+    options: { 'base-url': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/appinstaller.js')).appinstallerCommand(values, positionals, io),
+  },
   merge: {
     summary: 'join the partial dists of a --split build into one release (checksums, manifests)',
     usage: async () => (await import('./commands/merge.js')).mergeHelp,

@@ -57,7 +57,8 @@ export function reportRun(io: CliIo, outcome: BuildOutcome | undefined, thrown: 
     const files = ctx.artifacts.all();
     const what = files.length ? `${files.length} files in ${ctx.distDir}` : `no files (nothing was written to ${ctx.distDir})`;
     o.log.write(`\n${o.noun ?? 'release'} ${ctx.release.version}${ctx.release.snapshot ? ' (snapshot)' : ''}: ${what}\n`);
-    for (const a of files) o.log.write(`  ${a.kind.padEnd(10)} ${a.path}${'goarch' in a ? `  (${a.goarch})` : ''}${'signature' in a && a.signature ? '  signed' : ''}\n`);
+    const width = Math.max(10, ...files.map((a) => a.kind.length));
+    for (const a of files) o.log.write(`  ${a.kind.padEnd(width)} ${a.path}${'goarch' in a ? `  (${a.goarch})` : ''}${'signature' in a && a.signature ? '  signed' : ''}\n`);
     if (ctx.warnings.length) o.log.write(`${ctx.warnings.length} warning${ctx.warnings.length > 1 ? 's' : ''}:\n${ctx.warnings.map((w) => `  - ${w}`).join('\n')}\n`);
   }
   return 0;

@@ -6,6 +6,7 @@ import { DEFAULT_CODEPAGE } from '../msi/wix/codepage.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 import { GUID_PATTERN } from '../msi/wix/guid.js';
 import { FILE_NAME_MAX, LCID_MAX, longNameMax, MSI_COLUMNS, MSI_PRODUCT_NAME_MAX, tooLong } from './limits.js';
+import { msixConfigSchema } from './msix.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
@@ -231,7 +232,7 @@ const timestamp = z
   .describe('RFC 3161 timestamp servers.');
 
 /** The kinds of release file a delta patch can make (patches.kinds; artifact kinds of the same names). */
-export const PATCHABLE_KINDS = ['binary', 'msi', 'archive'] as const;
+export const PATCHABLE_KINDS = ['binary', 'msi', 'msix', 'archive'] as const;
 
 const patches = z
   .strictObject({
@@ -245,7 +246,7 @@ const patches = z
       .array(z.enum(PATCHABLE_KINDS))
       .min(1)
       .default(['binary'])
-      .describe('Which signed files get patches: binary (the exes, default), msi, archive (the zips).'),
+      .describe('Which signed files get patches: binary (the exes, default), msi, msix, archive (the zips).'),
     maxShare: z.number().gt(0).max(1).default(0.5).describe('Skip a patch larger than this share of the new file compressed (deflate): a download that small is not worth a patch.'),
   })
   .describe('Delta patches from earlier releases to this one (docs/patch-format.md).');
@@ -273,6 +274,7 @@ export const configSchema = z
       })
       .default({ disabled: false, files: [] }),
     msi: msi.optional(),
+    msix: msixConfigSchema.optional(),
     sign: sign.optional(),
     patches: patches.optional(),
     timestamp: timestamp.default({ servers: DEFAULT_TIMESTAMP_SERVERS, timeoutSeconds: 15, retries: 2, minIntervalSeconds: 0, probe: true }),

@@ -55,6 +55,8 @@ export interface RunOptions {
   files?: ReadonlySet<string>;
   /** --previous DIR…: earlier releases to make delta patches from (instead of patches.from). */
   previous?: readonly string[];
+  /** `release appinstaller --base-url`: where the packages are served (instead of msix.appinstaller.baseUrl). */
+  appinstallerBaseUrl?: string;
 }
 
 /** An artifact before its file is fingerprinted: the context adds size and SHA-256. */

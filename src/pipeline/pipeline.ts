@@ -1,10 +1,12 @@
 import type { Stage } from '../context/stage.js';
+import { appinstaller } from '../stages/appinstaller.js';
 import { archives } from '../stages/archives.js';
 import { check } from '../stages/check.js';
 import { checksums } from '../stages/checksums.js';
 import { goBuild } from '../stages/goBuild.js';
 import { manifests } from '../stages/manifests.js';
 import { msi } from '../stages/msi.js';
+import { msix } from '../stages/msix.js';
 import { patches } from '../stages/patches.js';
 import { signBinaries } from '../stages/sign/binaries.js';
 import { signPackages } from '../stages/sign/packages.js';
@@ -23,7 +25,9 @@ export const pipeline: readonly Stage[] = [
   versionResources, // VERSIONINFO, manifest, icon
   signBinaries, //     Authenticode + RFC 3161 timestamp, verified; before anything packs them
   msi, //              harvest + template + backend (wixl, candle/light, wix build)
-  signPackages, //     the MSIs, right after they are built
+  msix, //             AppxManifest, block map, content types, deterministic zip
+  signPackages, //     the MSIs and MSIX packages, right after they are built
+  appinstaller, //     .appinstaller files pointing at the signed MSIX packages
   archives, //         one zip per target
   patches, //          delta patches from earlier releases' signed files
   checksums, //        last: nothing may change a release file after this

@@ -38,6 +38,8 @@ export interface BuildOptions {
   distDir?: string;
   /** `release sign FILE…`: sign only these recorded files (dist paths). */
   files?: ReadonlySet<string>;
+  /** `release appinstaller --base-url`: where the MSIX packages are served. */
+  appinstallerBaseUrl?: string;
   /** A command's own checks, once the context and the stages are known, before anything runs. */
   preflight?: (ctx: ReleaseContext, selection: Selection) => void;
   dryRun: boolean;
@@ -209,6 +211,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
         devCert: opts.devCert,
         ...(opts.files ? { files: opts.files } : {}),
         ...(opts.previous?.length ? { previous: opts.previous } : {}),
+        ...(opts.appinstallerBaseUrl !== undefined ? { appinstallerBaseUrl: opts.appinstallerBaseUrl } : {}),
       },
       runner,
       // Ctrl-C, or the end of the run: nothing a stage started outlives it.

@@ -75,7 +75,20 @@ export function credentialFrom(env: SigningEnv, cert: SignConfig['certificate'])
  * A throwaway self-signed code-signing certificate for local packaging. Windows will not trust
  * it: say so loudly, and keep it out of anything that looks like a release.
  */
-export async function devCredential(env: SigningEnv): Promise<{ credential: SigningCredential; caFile: string }> {
+export function devCredential(env: SigningEnv): Promise<{ credential: SigningCredential; caFile: string }> {
+  // One per run (one runner): the signing plan signs with the certificate an MSIX package was
+  // given the Publisher of.
+  let made = devCredentials.get(env.runner);
+  if (!made) {
+    made = makeDevCredential(env);
+    devCredentials.set(env.runner, made);
+  }
+  return made;
+}
+
+const devCredentials = new WeakMap<SigningEnv['runner'], Promise<{ credential: SigningCredential; caFile: string }>>();
+
+async function makeDevCredential(env: SigningEnv): Promise<{ credential: SigningCredential; caFile: string }> {
   // A dry run only prints the openssl command: no folder, and the same listing every time.
   // Its throwaway key lives in the run's own temp folder (0700): removed when the run ends, and
   // by the next run's sweep when this one is killed.

@@ -50,8 +50,8 @@ export const archives: TargetStage = {
   skip: (ctx) => (ctx.config.archives.disabled ? 'archives.disabled is set' : false),
   prepare: async (ctx) => void (await extraFiles(ctx)),
   preload: () => preload(import('archiver')),
-  // A zip is only needed by the checksums: it is written while the MSIs are being signed.
-  after: ['msi'],
+  // A zip is only needed by the checksums: it is written while the packages are being signed.
+  after: ['msi', 'msix'],
   async run(ctx, target, signal) {
     const arch = archOf(target);
     const extra = await extraFiles(ctx);

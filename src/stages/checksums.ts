@@ -13,7 +13,7 @@ export const checksums: ReleaseStage = {
   id: 'checksum',
   title: 'Write checksums',
   scope: 'release',
-  consumes: ['binary', 'msi', 'archive', 'patch', 'patches'],
+  consumes: ['binary', 'msi', 'msix', 'appinstaller', 'archive', 'patch', 'patches'],
   produces: ['checksums'],
   modifies: [],
   async run(ctx) {

@@ -20,7 +20,7 @@ export const manifests: ReleaseStage = {
   id: 'manifest',
   title: 'Write artifacts.json and metadata.json',
   scope: 'release',
-  consumes: ['binary', 'msi', 'archive', 'patch', 'patches', 'checksums'],
+  consumes: ['binary', 'msi', 'msix', 'appinstaller', 'archive', 'patch', 'patches', 'checksums'],
   produces: [],
   modifies: [],
   async run(ctx) {

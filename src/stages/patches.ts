@@ -76,7 +76,7 @@ function counterpart(release: EarlierRelease, artifact: Patchable): Patchable | 
 
 /** Signed, or packing only signed binaries (a zip): bytes users really have. */
 function signedEnough(artifact: Artifact, all: readonly Artifact[]): boolean {
-  if (artifact.kind === 'binary' || artifact.kind === 'msi') return artifact.signature !== undefined;
+  if (artifact.kind === 'binary' || artifact.kind === 'msi' || artifact.kind === 'msix') return artifact.signature !== undefined;
   if (artifact.kind === 'archive') {
     return artifact.packs.every((p) => {
       const packed = all.find((a) => a.path === p.path);

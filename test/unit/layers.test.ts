@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['context'],
   ['artifacts'],
   ['signing'],
-  ['msi', 'pe', 'archive', 'version', 'config', 'tsa', 'payload', 'delta'], // formats and rules
+  ['msi', 'msix', 'pe', 'archive', 'version', 'config', 'tsa', 'payload', 'delta'], // formats and rules
   ['tools'],
   ['util'],
 ];

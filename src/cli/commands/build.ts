@@ -11,9 +11,10 @@ export function buildHelp(): string {
   return `Usage: release build [options]
 
 Build the release described by release.yaml: Go binaries for Windows, version resources,
-signatures, MSI packages, archives, checksums and dist/artifacts.json. What a run makes is
-recorded in dist/.winship/state.json; a run without the build stage (--only sign,checksum)
-continues the release recorded there instead of starting a new one.
+signatures, MSI and MSIX packages, App Installer files, archives, checksums and
+dist/artifacts.json. What a run makes is recorded in dist/.winship/state.json; a run without
+the build stage (--only sign,checksum) continues the release recorded there instead of
+starting a new one.
 
 Options:
   --config PATH        release.yaml to use (default: ./release.yaml)

@@ -95,10 +95,10 @@ function checkSomethingToSign(ctx: ReleaseContext, selection: Selection, wanted:
     const reasons = [...selection.leftOut].filter(([s]) => signing.includes(s as never)).map(([s, r]) => `${s.id}: ${r}`);
     throw new UsageError(`release sign: nothing to sign in ${ctx.distDir}:\n  ${reasons.join('\n  ')}`);
   }
-  const signable = [...ctx.artifacts.ofKind('binary'), ...ctx.artifacts.ofKind('msi')].filter(
+  const signable = [...ctx.artifacts.ofKind('binary'), ...ctx.artifacts.ofKind('msi'), ...ctx.artifacts.ofKind('msix')].filter(
     (a) => (kinds as readonly string[]).includes(a.kind) && ctx.targets.includes(`windows/${a.goarch}`) && (wanted.size === 0 || wanted.has(a.path)),
   );
-  const unsigned = [...stillToSign(ctx, 'binary'), ...stillToSign(ctx, 'msi')];
+  const unsigned = [...stillToSign(ctx, 'binary'), ...stillToSign(ctx, 'msi'), ...stillToSign(ctx, 'msix')];
   // Packages that packed files changed since (a run stopped half-way) are remade even so.
   const stale = ctx.artifacts.all().filter((a) => ctx.artifacts.staleInputs(a).length > 0);
   if (unsigned.length === 0 && stale.length === 0) {

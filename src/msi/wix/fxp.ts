@@ -7,4 +7,4 @@ import { createRequire } from 'node:module';
 
 const fxp = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
 
-export const { XMLBuilder, XMLValidator } = fxp;
+export const { XMLBuilder, XMLParser, XMLValidator } = fxp;

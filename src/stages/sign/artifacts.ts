@@ -8,7 +8,7 @@ import type { SigningCredential } from '../../signing/credentials.js';
 import { problemsOf, UsageError } from '../../util/errors.js';
 
 export type Signable = 'binary' | 'msi' | 'msix';
-type SignableArtifact = ArtifactOf<'binary' | 'msi'>;
+type SignableArtifact = ArtifactOf<Signable>;
 
 /** Why a signing stage has nothing to do, or false. */
 export function signingSkipReason(ctx: ReleaseContext, kinds: readonly Signable[]): string | false {
@@ -30,12 +30,12 @@ export function kindsToSign(ctx: ReleaseContext, kinds: readonly Signable[]): Si
  * files asked for (`release sign FILE…`), of the run's targets (or of `target`). The one rule
  * for the signing stages and for `release sign`'s check that there is something to do.
  */
-export function stillToSign(ctx: ReleaseContext, kind: 'binary' | 'msi', target?: Target): SignableArtifact[] {
+export function stillToSign<K extends Signable>(ctx: ReleaseContext, kind: K, target?: Target): ArtifactOf<K>[] {
   if (kindsToSign(ctx, [kind]).length === 0) return [];
-  return ctx.artifacts
-    .ofKind(kind)
+  const all: SignableArtifact[] = ctx.artifacts.ofKind(kind);
+  return all
     .filter((a) => !a.signature && ctx.targets.includes(targetOf(a.goarch)) && (target === undefined || targetOf(a.goarch) === target))
-    .filter((a) => ctx.options.files?.has(a.path) ?? true);
+    .filter((a) => ctx.options.files?.has(a.path) ?? true) as ArtifactOf<K>[];
 }
 
 /**
@@ -101,4 +101,28 @@ async function checkCertificate(ctx: ReleaseContext, credential: SigningCredenti
   for (const w of verdict.warnings) ctx.warn(`${where}: ${w}`);
   const found = problemsOf(verdict.errors.map((e) => new UsageError(`${where}: ${e}`)));
   if (found) throw found;
+}
+
+/**
+ * Windows installs an MSIX only when its Publisher is its signer's subject (and signtool will
+ * not sign it otherwise): checked against the certificate this run signs with before the first
+ * package is touched, for packages built elsewhere or with msix.publisher too. A certificate
+ * that cannot be read here (the Windows store, Azure) is left to signtool, which checks it.
+ */
+export async function checkMsixPublishers(ctx: ReleaseContext, packages: readonly ArtifactOf<'msix'>[]): Promise<void> {
+  if (packages.length === 0 || ctx.runner.dryRun) return;
+  const plan = await signingPlan(ctx);
+  const signer = await ctx.once('msix-signer-publisher', async () => {
+    const { certificatePublisher } = await import('../../signing/publisher.js');
+    return certificatePublisher(ctx.runner, plan.credential);
+  });
+  if ('unreadable' in signer) return;
+  const { sameDistinguishedName } = await import('../../signing/publisher.js');
+  const wrong = packages.filter((p) => !sameDistinguishedName(p.msix.publisher, signer.publisher));
+  if (wrong.length === 0) return;
+  throw new UsageError(
+    `cannot sign ${wrong.map((p) => p.path).join(', ')}: ${wrong.length === 1 ? 'its' : 'their'} Publisher ${[...new Set(wrong.map((p) => `"${p.msix.publisher}"`))].join(', ')} ` +
+      `is not the subject of the signing certificate (${signer.from}): "${signer.publisher}". Windows refuses a package signed by another publisher. ` +
+      'Sign with the certificate the packages were built for, or build them again with this one (release build --only msix,sign-packages,checksum,manifest).',
+  );
 }

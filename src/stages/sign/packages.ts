@@ -1,15 +1,19 @@
 import type { TargetStage } from '../../context/stage.js';
-import { signArtifacts, signingSkipReason, startSigning, stillToSign } from './artifacts.js';
+import { checkMsixPublishers, signArtifacts, signingSkipReason, startSigning, stillToSign } from './artifacts.js';
 
-/** Authenticode on the installers not signed yet, right after they are built (before checksums). */
+/** Authenticode on the installers not signed yet (MSI, MSIX), right after they are built (before checksums). */
 export const signPackages: TargetStage = {
   id: 'sign-packages',
   title: 'Sign packages',
   scope: 'target',
   consumes: [],
   produces: [],
-  modifies: ['msi'],
+  modifies: ['msi', 'msix'],
   skip: (ctx) => signingSkipReason(ctx, ['msi', 'msix']),
   prepare: startSigning,
-  run: (ctx, target, signal) => signArtifacts(ctx, stillToSign(ctx, 'msi', target), signal),
+  async run(ctx, target, signal) {
+    const msix = stillToSign(ctx, 'msix', target);
+    await checkMsixPublishers(ctx, msix);
+    await signArtifacts(ctx, [...stillToSign(ctx, 'msi', target), ...msix], signal);
+  },
 };

@@ -16,9 +16,21 @@ describe('how the stages overlap', () => {
     expect(depsOf('resources windows/amd64')).toEqual(['check', 'build windows/amd64']);
     expect(depsOf('sign windows/arm64')).toEqual(['check', 'build windows/arm64', 'resources windows/arm64']);
     expect(depsOf('msi windows/amd64')).toEqual(['check', 'build windows/amd64', 'resources windows/amd64', 'sign windows/amd64']);
-    expect(depsOf('sign-packages windows/amd64')).toEqual(['check', 'msi windows/amd64']);
-    // A zip waits for its signed exe and, yielding the CPU, for the MSIs to be built; not for their signing.
-    expect(depsOf('archive windows/amd64')).toEqual(['check', 'build windows/amd64', 'resources windows/amd64', 'sign windows/amd64', 'msi windows/amd64', 'msi windows/arm64']);
+    expect(depsOf('msix windows/amd64')).toEqual(['check', 'build windows/amd64', 'resources windows/amd64', 'sign windows/amd64']);
+    expect(depsOf('sign-packages windows/amd64')).toEqual(['check', 'msi windows/amd64', 'msix windows/amd64']);
+    // An App Installer file names the signed package of its own target.
+    expect(depsOf('appinstaller windows/amd64')).toEqual(['check', 'msix windows/amd64', 'sign-packages windows/amd64']);
+    // A zip waits for its signed exe and, yielding the CPU, for the packages to be built; not for their signing.
+    expect(depsOf('archive windows/amd64')).toEqual([
+      'check',
+      'build windows/amd64',
+      'resources windows/amd64',
+      'sign windows/amd64',
+      'msi windows/amd64',
+      'msi windows/arm64',
+      'msix windows/amd64',
+      'msix windows/arm64',
+    ]);
     expect(depsOf('archive windows/amd64')).not.toContain('sign-packages windows/amd64');
     expect(depsOf('checksum')).toEqual(jobs.filter((j) => !['checksum', 'manifest'].includes(j.stage.id)).map(jobLabel));
     expect(depsOf('manifest')).toContain('checksum');

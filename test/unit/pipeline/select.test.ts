@@ -62,6 +62,20 @@ describe('which stages a run runs', () => {
     expect(sel.reason('resources')).toBe('not in --only'); // before sign: untouched
   });
 
+  it('signing elsewhere remakes the MSIX packages too, then signs them and rewrites their App Installer files', () => {
+    const withMsix: PriorRelease = {
+      ...FULL,
+      completed: [...FULL.completed, 'msix', 'appinstaller'],
+      kinds: new Set<ArtifactKind>([...FULL.kinds, 'msix', 'appinstaller']),
+    };
+    const sel = select({ only: ['sign', 'sign-packages', 'checksum', 'manifest'], prior: withMsix });
+    expect(sel.ids).toEqual(['sign', 'msi', 'msix', 'sign-packages', 'appinstaller', 'archive', 'checksum', 'manifest']);
+    expect(sel.refreshed).toEqual(['msi', 'msix', 'appinstaller', 'archive']);
+    // release appinstaller: the files, then what lists them.
+    const feed = select({ only: ['appinstaller'], prior: withMsix });
+    expect(feed.ids).toEqual(['appinstaller', 'checksum', 'manifest']);
+  });
+
   it('refuses to --skip a stage whose files the run would make stale, naming the command to run', () => {
     expect(() => select({ skip: ['build', 'msi'], prior: FULL })).toThrow(
       /--skip msi: this run changes binary files that the msi files in dist\/ were made from, so they would ship the old bytes\. Run without --skip msi: release build --only check,resources,sign,msi/,
@@ -73,13 +87,13 @@ describe('which stages a run runs', () => {
       '--only archive: archive works on binary files: no stage of this run makes them, and /p/dist has no release state to continue from',
     );
     expect(() => select({ only: ['sign-packages'], prior: { ...FULL, kinds: new Set<ArtifactKind>(['binary']) } })).toThrow(
-      '--only sign-packages: sign-packages works on msi files: no stage of this run makes them, and dist/.winship/state.json lists none',
+      '--only sign-packages: sign-packages works on msi or msix files: no stage of this run makes them, and dist/.winship/state.json lists none',
     );
     // A command asking for stages (release sign) leaves one out instead.
     const binariesOnly: PriorRelease = { ...FULL, completed: ['build', 'resources', 'archive'], kinds: new Set<ArtifactKind>(['binary', 'archive']) };
     const lenient = select({ only: ['sign', 'sign-packages'], leaveOutMissingInputs: true, prior: binariesOnly });
     expect(lenient.ids).toContain('sign');
-    expect(lenient.reason('sign-packages')).toMatch(/works on msi files/);
+    expect(lenient.reason('sign-packages')).toMatch(/works on msi or msix files/);
   });
 
   it('a run that builds starts over: the state does not feed it, and nothing is refreshed', () => {
@@ -91,7 +105,7 @@ describe('which stages a run runs', () => {
 
   it('--split runs the per-target stages and the checks, and leaves the whole-release ones to the merge', () => {
     const sel = select({ split: true });
-    expect(sel.ids).toEqual(['check', 'build', 'resources', 'sign', 'msi', 'sign-packages', 'archive']);
+    expect(sel.ids).toEqual(['check', 'build', 'resources', 'sign', 'msi', 'msix', 'sign-packages', 'appinstaller', 'archive']);
     expect(sel.reason('checksum')).toBe('runs after release merge');
     expect(() => select({ split: true, only: ['build', 'checksum'] })).toThrow('--split writes one part of a release: checksum runs over the whole release');
     // Continuing a part: checksums still wait for the merge.
@@ -117,6 +131,6 @@ describe('which stages a run runs', () => {
   });
 
   it('names unknown stages', () => {
-    expect(() => select({ only: ['zip'] })).toThrow('unknown stage "zip" (stages: check, build, resources, sign, msi, sign-packages, archive, checksum, manifest)');
+    expect(() => select({ only: ['zip'] })).toThrow('unknown stage "zip" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, checksum, manifest)');
   });
 });

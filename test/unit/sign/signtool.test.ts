@@ -42,6 +42,21 @@ describe('signtoolSignArgs (golden)', () => {
     ).toEqual(['sign', '/v', '/fd', 'sha256', '/sha1', 'CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D', '/tr', 'http://ts', '/td', 'sha256', '/as', 'dist\\app.exe']);
   });
 
+  it('an MSIX package: the same command, /fd sha256 being the hash method of its block map (signtool requires them to agree)', () => {
+    expect(
+      signtoolSignArgs({
+        file: 'dist\\Example.Hello_1.2.3.0_x64.msix',
+        digest: 'sha256',
+        credential: { kind: 'azure', dlib: 'C:\\tools\\Azure.CodeSigning.Dlib.dll', metadata: 'C:\\ci\\metadata.json' },
+        description: 'Hello',
+        timestampUrl: 'http://127.0.0.1:49152/relay',
+      }),
+    ).toEqual([
+      'sign', '/v', '/fd', 'sha256', '/dlib', 'C:\\tools\\Azure.CodeSigning.Dlib.dll', '/dmdf', 'C:\\ci\\metadata.json', '/d', 'Hello',
+      '/tr', 'http://127.0.0.1:49152/relay', '/td', 'sha256', 'dist\\Example.Hello_1.2.3.0_x64.msix',
+    ]);
+  });
+
   it('certificate store by subject name, no timestamp', () => {
     expect(signtoolSignArgs({ ...base, credential: { kind: 'subject', name: 'Acme Corp' } })).toEqual([
       'sign', '/v', '/fd', 'sha256', '/n', 'Acme Corp', 'dist\\app.exe',
@@ -125,6 +140,27 @@ describe('signtool never gets a password or a server URL', () => {
     });
     expect(printed).toEqual([
       "signtool sign /v /fd sha256 /sha1 CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D /tr '<relay to http://ts.example/rfc3161>' /td sha256 'dist\\app.exe.signed'",
+    ]);
+  });
+
+  it('a dry run of an MSIX package lists the same signtool command for it', async () => {
+    const printed: string[] = [];
+    const runner = new ToolRunner({ dryRun: true, signal: new AbortController().signal, onCommand: (line) => printed.push(line) });
+    await signFiles({
+      runner,
+      files: ['dist/Example.Hello_1.2.3.0_arm64.msix'],
+      backend: 'signtool',
+      credential: { kind: 'thumbprint', sha1: 'CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D' },
+      servers: ['http://ts.example/rfc3161'],
+      timeoutMs: 1000,
+      retries: 0,
+      backoffMs: 0,
+      concurrency: 1,
+      verify: {},
+      signal: new AbortController().signal,
+    });
+    expect(printed).toEqual([
+      "signtool sign /v /fd sha256 /sha1 CB1A55F6AB8CCACEDAB3FCD9DE48BD69BE16B88D /tr '<relay to http://ts.example/rfc3161>' /td sha256 dist/Example.Hello_1.2.3.0_arm64.msix.signed",
     ]);
   });
 });
