@@ -16,7 +16,8 @@ const pair = {
   to: z.string().describe('This version.'),
   target: z.enum(SUPPORTED_TARGETS),
   kind: z.enum(PATCHABLE_KINDS).describe('The kind of file.'),
-  file: z.string().describe('The file the patch makes, relative to dist/ (and its name in the earlier release).'),
+  file: z.string().describe('The file the patch makes, relative to dist/.'),
+  oldFile: z.string().describe('The file it applies to, relative to the earlier release\'s folder (names hold the version: goapp_1.0.0_x64.msi).'),
 };
 
 export const patchEntrySchema = z.strictObject({

@@ -61,9 +61,18 @@ function earlierReleases(ctx: ReleaseContext): Promise<EarlierRelease[]> {
         }
       }
     }
-    const problem = problemsOf(problems, (n) => `${n} earlier releases cannot be patched from:`);
+    const chosen = latestBefore(found, ctx.release.semver, settings(ctx).previous);
+    // Their files are hashed now, before anything is compiled: one that changed since its
+    // release recorded it (re-signed, replaced) would make a patch users cannot apply.
+    const kinds: readonly string[] = settings(ctx).kinds;
+    for (const release of chosen) {
+      for (const artifact of release.artifacts.filter((a) => kinds.includes(a.kind))) {
+        await verifiedEarlierFile(release, artifact).catch((err: Error) => problems.push(err));
+      }
+    }
+    const problem = problemsOf(problems, (n) => `${n} problems with the earlier releases to patch from:`);
     if (problem) throw problem;
-    return latestBefore(found, ctx.release.semver, settings(ctx).previous);
+    return chosen;
   });
 }
 
@@ -135,7 +144,7 @@ export const patches: ReleaseStage = {
           const from = release.version;
           const oldFile = await verifiedEarlierFile(release, old!);
           const name = patchName(stemOf(artifact, ctx.config.project.name), from, ctx.release.version, artifact.goarch, extensionOf(artifact.name));
-          const pair = { from, to: ctx.release.version, target: targetOf(artifact.goarch), kind: artifact.kind, file: artifact.path };
+          const pair = { from, to: ctx.release.version, target: targetOf(artifact.goarch), kind: artifact.kind, file: artifact.path, oldFile: old!.path };
           if (ctx.runner.dryRun) {
             ctx.logger.info(`# make ${name} (${old!.path} of ${from} → ${artifact.path})`);
             return;
