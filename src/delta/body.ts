@@ -5,10 +5,12 @@ import { FlagModel, NumberModel } from './models.js';
 import { CorruptPatchError, RangeDecoder, RangeEncoder } from './rangeCoder.js';
 
 // The patch body: the operations and their bytes, in one range-coded stream (docs/patch-format.md,
-// "Body"). Difference bytes are coded as "unchanged?" then, when changed, the value; the context
-// of "unchanged?" is the two old bytes before it and whether the last two bytes changed, which
-// is what makes an address inside an instruction cheap: after `lea rax, [rip+…]` (8D 05) in old
-// code the next byte often changes, after most other pairs it never does.
+// "Body", which the Go applier follows). Difference bytes are coded as "changed?" then, when
+// changed, the value; literal bytes by value. What makes patches of programs small is the
+// context of "changed?": the old bytes around it say whether it sits inside an address (after
+// `lea rax, [rip+…]`, 8D 05, in x86 code the next byte often changes; inside most other pairs it
+// never does; in arm64 the instruction word's top byte says the same), and a mixer learns per
+// file which context to trust.
 
 class BodyModels {
   readonly seekZero = new FlagModel(1, 5);
