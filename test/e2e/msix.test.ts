@@ -14,25 +14,24 @@ import { expectSignedAndTimestamped, expectValidMsix, osslsigncodeVerifyOutput }
 import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
 import { distProblems, filesUnder, finish, startRun, TEMP_NAME, tempLeftoversOf } from '../support/faults.js';
 import { pipeline } from '../../src/pipeline/pipeline.js';
-import { createTestPki, type TestPki } from '../support/pki.js';
-import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
+import { startSigningFixture, type SigningFixture } from '../support/signing.js';
 
 const example = join(repoRoot, 'examples', 'hello');
 const BASE = 'https://downloads.example.com/hello/';
 const NAME = 'WinshipExample.Hello';
 let work: string;
-let pki: TestPki;
-let fleet: TsaFleet;
+let signing: SigningFixture;
+let pki: SigningFixture['pki'];
 let env: Record<string, string>;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'winship-e2e-msix-'));
-  pki = await createTestPki(join(work, 'pki'));
-  fleet = await startTsaFleet(pki, [{ kind: 'healthy', name: 'tsa' }]);
-  env = { WINSHIP_PFX_PASSWORD: pki.codeSigning.pfxPassword };
+  signing = await startSigningFixture(work);
+  pki = signing.pki;
+  env = signing.env;
 });
 afterAll(async () => {
-  await fleet?.stop();
+  await signing?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -42,17 +41,7 @@ async function helloProject(name: string, extra = ''): Promise<string> {
   await writeFile(join(dir, '.gitignore'), 'dist/\n');
   await appendFile(
     join(dir, 'release.yaml'),
-    `
-sign:
-  certificate:
-    pfx: ${pki.codeSigning.pfxPath}
-  verify:
-    caFile: ${pki.rootBundlePath}
-    tsaCaFile: ${pki.rootBundlePath}
-timestamp:
-  servers: [${fleet.url('tsa')}]
-  timeoutSeconds: 10
-${extra}`,
+    `\n${signing.yaml}${extra}`,
   );
   await commitAll(dir, 'sign with the test PKI', { tag: 'v1.4.0' });
   return dir;
@@ -90,7 +79,7 @@ describe('release build on examples/hello with msix:', () => {
     expect(packages.map((a) => a.path)).toEqual([`${NAME}_1.4.0.0_x64.msix`, `${NAME}_1.4.0.0_arm64.msix`]);
     for (const pkg of packages) {
       const file = join(dist, pkg.path);
-      expect(pkg.signature).toMatchObject({ signer: pki.codeSigning.subject, timestampServer: fleet.url('tsa') });
+      expect(pkg.signature).toMatchObject({ signer: pki.codeSigning.subject, timestampServer: signing.fleet.url('tsa') });
       expect(pkg.msix).toEqual({ name: NAME, publisher: pki.codeSigning.subject, version: '1.4.0.0', arch: pkg.path.includes('arm64') ? 'arm64' : 'x64', files: 7 });
       expectSignedAndTimestamped((await osslsigncodeVerifyOutput(file, pki.rootBundlePath)).output);
       const report = await expectValidMsix(file);

@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patchIndexDocumentSchema, type PatchIndexDocument } from '../../src/artifacts/patchIndex.js';
 import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
 import { buildGoApplier } from '../support/goApplier.js';
-import { createTestPki, type TestPki } from '../support/pki.js';
-import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
+import { startSigningFixture, type SigningFixture } from '../support/signing.js';
 
 // The patch stage with the real tools: release 1.0.0 of the fixture is built and signed and kept
 // in releases/1.0.0 (as a user keeps or downloads earlier releases); 1.1.0, one line changed, is
@@ -19,8 +18,7 @@ import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
 const fixture = join(repoRoot, 'test', 'fixtures', 'goapp');
 let work: string;
 let project: string;
-let pki: TestPki;
-let fleet: TsaFleet;
+let signing: SigningFixture;
 let env: Record<string, string>;
 let goApplier: string;
 
@@ -34,16 +32,7 @@ archives:
   files: [README.md]
 msi:
   upgradeCode: 6E1F3C2A-9B7D-4E8F-A1B2-C3D4E5F60718
-sign:
-  certificate:
-    pfx: ${pki.codeSigning.pfxPath}
-  verify:
-    caFile: ${pki.rootBundlePath}
-    tsaCaFile: ${pki.rootBundlePath}
-timestamp:
-  servers: [${fleet.url('tsa')}]
-  timeoutSeconds: 10
-${patches}`;
+${signing.yaml}${patches}`;
 
 const PATCHES = `patches:
   from: releases
@@ -54,9 +43,8 @@ const json = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'winship-patches-'));
-  pki = await createTestPki(join(work, 'pki'));
-  fleet = await startTsaFleet(pki, [{ kind: 'healthy', name: 'tsa' }]);
-  env = { WINSHIP_PFX_PASSWORD: pki.codeSigning.pfxPassword };
+  signing = await startSigningFixture(work);
+  env = signing.env;
   goApplier = await buildGoApplier(work);
   project = await makeGitProject(fixture, join(work, 'goapp'));
   await writeFile(join(project, '.gitignore'), 'dist/\nreleases/\n');
@@ -74,7 +62,7 @@ beforeAll(async () => {
   expect(second.exitCode, second.stderr).toBe(0);
 }, 600_000);
 afterAll(async () => {
-  await fleet?.stop();
+  await signing?.stop();
 });
 
 describe('a release with patches from an earlier one', () => {
