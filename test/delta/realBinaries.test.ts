@@ -110,12 +110,35 @@ describe('applied to the wrong file', () => {
   it('a truncated patch is refused by both', async () => {
     const patch = join(work, 'wrong.patch');
     const cut = join(work, 'cut.patch');
-    await writeFile(cut, (await readFile(patch)).subarray(0, 1000));
+    const whole = await readFile(patch);
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)));
     const node = await runRelease(['patch', 'apply', exe('v1', 'amd64'), cut, '-o', join(work, 'never.exe')], { cwd: work });
     expect(node.exitCode).toBe(1);
     expect(node.stderr).toContain('truncated');
     const go = await execa(goApplier, [exe('v1', 'amd64'), cut, join(work, 'never.exe')], { reject: false });
     expect(go.exitCode).toBe(1);
     expect(go.stderr).toContain('truncated');
+  });
+});
+
+describe('the disk fills up while the new file is written', () => {
+  // A 64 KiB tmpfs: the 1.5 MB exe cannot fit. Mounting needs root, which CI has.
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)('both appliers say so, and leave neither the file nor a temp file', async () => {
+    const small = join(work, 'full-disk');
+    await mkdir(small, { recursive: true });
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+    try {
+      const patch = join(work, 'wrong.patch');
+      const node = await runRelease(['patch', 'apply', exe('v1', 'amd64'), patch, '-o', join(small, 'new.exe')], { cwd: work });
+      expect(node.exitCode).toBe(1);
+      expect(node.stderr).toContain(`could not write ${join(small, 'new.exe')}: the disk is full; it was left as it was`);
+      const go = await execa(goApplier, [exe('v1', 'amd64'), patch, join(small, 'new.exe')], { reject: false });
+      expect(go.exitCode).toBe(1);
+      expect(go.stderr).toMatch(/no space left on device/);
+      expect((await execa('ls', ['-A', small])).stdout).toBe('');
+    } finally {
+      await execa('umount', [small]);
+    }
   });
 });
