@@ -5,7 +5,7 @@
 // while at least half of their bytes agree, so code whose addresses shifted still matches and
 // only the changed address bytes show up as differences. bsdiff finds exact matches with a
 // suffix array (17n bytes of memory, most of its time); we find them with a hash chain over the
-// old file's 8-byte sequences (4n bytes), which on programs finds the same long matches.
+// old file's 8-byte sequences (2n bytes), which on programs finds the same long matches.
 
 export interface Operation {
   seek: number;
@@ -15,8 +15,8 @@ export interface Operation {
 
 const SEED = 8; // bytes hashed: a match shorter than this cannot start a new alignment anyway
 const HASH_BITS = 22;
-const CHAIN_DEPTH = 48;
-const STRIDE = 2; // old positions indexed: a match at an odd one is found one byte later // candidates tried per position: runs of zeros would make chains endless
+const CHAIN_DEPTH = 48; // candidates tried per position: runs of zeros would make chains endless
+const STRIDE = 2; // every second old position is indexed: a match at an odd one is found a byte later, then extended back
 const GOOD_ENOUGH = 4096; // a match this long is taken without looking further
 
 function seedHash(b: Uint8Array, i: number): number {
@@ -34,10 +34,11 @@ class MatchFinder {
     private readonly old: Uint8Array,
     private readonly neu: Uint8Array,
   ) {
-    this.chain = new Int32Array(Math.max(old.length, 1));
+    // chain[i / STRIDE]: the indexed position before i with the same hash (-1: none).
+    this.chain = new Int32Array(Math.max(Math.ceil(old.length / STRIDE), 1));
     for (let i = 0; i + SEED <= old.length; i += STRIDE) {
       const h = seedHash(old, i);
-      this.chain[i] = this.head[h]!;
+      this.chain[i / STRIDE] = this.head[h]!;
       this.head[h] = i;
     }
   }
@@ -61,7 +62,7 @@ class MatchFinder {
     if (at + SEED > this.neu.length || best >= GOOD_ENOUGH) return best;
     const { old, neu, chain } = this;
     let candidate = this.head[seedHash(neu, at)]!;
-    for (let tries = 0; candidate >= 0 && tries < CHAIN_DEPTH; tries++, candidate = chain[candidate]!) {
+    for (let tries = 0; candidate >= 0 && tries < CHAIN_DEPTH; tries++, candidate = chain[candidate / STRIDE]!) {
       if (old[candidate + best] !== neu[at + best]) continue;
       const length = this.agree(candidate, at);
       if (length > best) {
