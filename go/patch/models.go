@@ -1,0 +1,325 @@
+package patch
+
+// The body's models (src/delta/models.ts, mixer.ts, matchModel.ts and the ChangeModel of
+// body.ts), each a fixed set of adaptive probabilities that starts in the same state as the
+// encoder's and moves through the same states.
+
+const probInit = 1 << 15
+
+func filled16(n int, v uint16) []uint16 {
+	s := make([]uint16, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+func filled32(n int, v int32) []int32 {
+	s := make([]int32, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
+
+// numberModel codes a number in [0, 2^32): its bit length (0–32) as a 6-bit bit tree, then
+// the bits under the leading one, the first three modelled by (length, position), the rest
+// direct. Shift 5.
+type numberModel struct {
+	length   [64]uint16
+	mantissa [33 * 16]uint16
+}
+
+func newNumberModel() *numberModel {
+	m := new(numberModel)
+	for i := range m.length {
+		m.length[i] = probInit
+	}
+	for i := range m.mantissa {
+		m.mantissa[i] = probInit
+	}
+	return m
+}
+
+// decode returns the number, or bits > 32 (a damaged patch) with ok false.
+func (m *numberModel) decode(d *rangeDecoder) (value uint64, bits int, ok bool) {
+	node := uint32(1)
+	for node < 64 {
+		node = node<<1 | d.decodeBit(&m.length[node], 5)
+	}
+	bits = int(node - 64)
+	if bits > 32 {
+		return 0, bits, false
+	}
+	if bits == 0 {
+		return 0, 0, true
+	}
+	value = 1
+	modelled := uint32(1)
+	for i := bits - 2; i >= 0; i-- {
+		if bits-2-i < 3 {
+			bit := d.decodeBit(&m.mantissa[bits*16+int(modelled)], 5)
+			modelled = modelled<<1 | bit
+			value = value<<1 | uint64(bit)
+		} else {
+			return value<<uint(i+1) | d.decodeDirect(i+1), bits, true
+		}
+	}
+	return value, bits, true
+}
+
+// mixedByteModel is MixedByteModel with its Mixer: a byte as a bit tree, each bit predicted by
+// several context tables and one extra stretched input (the match model's vote), mixed with
+// one weight set per depth. The tables are one flat slice; bases are each table's offset plus
+// its context times 256 for the current byte.
+type mixedByteModel struct {
+	probs   []uint16
+	offsets []int
+	bases   []int
+	weights []int32 // size * 8
+	inputs  []int32 // size = tables + 1
+	size    int
+	set     int
+	p       uint32
+	touched uint16 // a sink for setContexts' loads
+}
+
+func newMixedByteModel(contextCounts []int) *mixedByteModel {
+	m := &mixedByteModel{size: len(contextCounts) + 1}
+	total := 0
+	for _, n := range contextCounts {
+		m.offsets = append(m.offsets, total)
+		total += n * 256
+	}
+	m.probs = filled16(total, 32768)
+	m.bases = make([]int, len(contextCounts))
+	m.weights = filled32(m.size*8, int32(65536/m.size))
+	m.inputs = make([]int32, m.size)
+	return m
+}
+
+// setContexts takes the contexts of the next byte, one per table; each is in range (the
+// callers make them so).
+func (m *mixedByteModel) setContexts(contexts ...int) {
+	var touch uint16
+	for i, c := range contexts {
+		b := m.offsets[i] + c*256
+		m.bases[i] = b
+		// Touch the eight cache lines of the byte's 256 probabilities now, all at once: the
+		// bits find them there instead of waiting on memory one after the other.
+		p := m.probs[b : b+256 : b+256]
+		touch += p[0] + p[32] + p[64] + p[96] + p[128] + p[160] + p[192] + p[224]
+	}
+	m.touched = touch
+}
+
+// predict is P(1) of the bit at tree node (1–255), depth (0–7), with the extra input.
+func (m *mixedByteModel) predict(t *mixTables, node uint32, depth int, extra int32) uint32 {
+	n := len(m.bases)
+	inputs := m.inputs[:n+1]
+	for i := 0; i < n; i++ {
+		inputs[i] = int32(t.stretch[m.probs[m.bases[i]+int(node)]>>4])
+	}
+	inputs[n] = extra
+	m.set = depth * m.size
+	w := m.weights[m.set : m.set+len(inputs)]
+	var dot int64
+	for i, x := range inputs {
+		dot += int64(x) * int64(w[i])
+	}
+	m.p = t.squashFine(dot >> 16)
+	return m.p
+}
+
+func (m *mixedByteModel) update(node uint32, bit uint32) {
+	for _, b := range m.bases {
+		j := b + int(node)
+		q := uint32(m.probs[j])
+		if bit != 0 {
+			m.probs[j] = uint16(q + (65536-q)>>4)
+		} else {
+			m.probs[j] = uint16(q - q>>4)
+		}
+	}
+	err := int32(bit<<16) - int32(m.p)
+	w := m.weights[m.set : m.set+m.size]
+	for i, x := range m.inputs[:m.size] {
+		v := w[i] + (x*err)>>15
+		if v > weightLimit {
+			v = weightLimit
+		} else if v < -weightLimit {
+			v = -weightLimit
+		}
+		w[i] = v
+	}
+}
+
+// matchVote is MatchVote: the match model's vote for one bit of a byte coded as a bit tree.
+type matchVote struct {
+	probs [64]uint16
+	slot  int
+}
+
+func newMatchVote() *matchVote {
+	v := &matchVote{slot: -1}
+	for i := range v.probs {
+		v.probs[i] = 32768
+	}
+	return v
+}
+
+// input is the stretched P(1) of the bit at node/depth when expected (a byte, or -1) agrees
+// with the bits so far, else 0.
+func (v *matchVote) input(t *mixTables, expected int, length int, node uint32, depth int) int32 {
+	if expected < 0 || uint32(expected|256)>>uint(8-depth) != node {
+		v.slot = -1
+		return 0
+	}
+	bit := (expected >> uint(7-depth)) & 1
+	var bucket int
+	switch {
+	case length < 16:
+		bucket = length
+	case length < 32:
+		bucket = 16 + (length-16)>>2
+	case length < 64:
+		bucket = 20 + (length-32)>>3
+	default:
+		b := (length - 64) >> 6
+		if b > 7 {
+			b = 7
+		}
+		bucket = 24 + b
+	}
+	v.slot = bucket*2 + bit
+	return int32(t.stretch[v.probs[v.slot]>>4])
+}
+
+func (v *matchVote) learn(bit uint32) {
+	if v.slot < 0 {
+		return
+	}
+	p := uint32(v.probs[v.slot])
+	if bit != 0 {
+		v.probs[v.slot] = uint16(p + (65536-p)>>5)
+	} else {
+		v.probs[v.slot] = uint16(p - p>>5)
+	}
+}
+
+// The match model (matchModel.ts): the last place where the six bytes before the current one
+// occurred, in the old file or in the new file so far, predicts the next byte. Positions are
+// in one space: below len(old) in old, above it in new. They are int64 so that the sums below
+// are exact on 32-bit platforms too; the table is 32-bit, as the TypeScript's Int32Array
+// (an entry of 2^31 or more wraps to a negative one, which never matches).
+const (
+	matchHashBits  = 22
+	matchHashMask  = 1<<matchHashBits - 1
+	minContext     = 6
+	maxVerified    = 32
+	maxMatchLength = 65535
+)
+
+type matchModel struct {
+	table   []int32
+	old     []byte
+	neu     []byte
+	oldLen  int64
+	hash    uint32
+	pointer int64
+	length  int
+}
+
+func newMatchModel(old, neu []byte) *matchModel {
+	m := &matchModel{table: make([]int32, 1<<matchHashBits), old: old, neu: neu, oldLen: int64(len(old))}
+	hash := uint32(0)
+	table := m.table
+	for i, b := range old {
+		hash = (hash*752 + uint32(b) + 1) & matchHashMask
+		if i+1 >= minContext {
+			table[hash] = int32(uint32(i + 2))
+		}
+	}
+	return m
+}
+
+func (m *matchModel) byteAt(at int64) byte {
+	if at < m.oldLen {
+		return m.old[at]
+	}
+	return m.neu[at-m.oldLen]
+}
+
+// expected is the predicted next byte, or -1.
+func (m *matchModel) expected() int {
+	if m.length > 0 {
+		return int(m.byteAt(m.pointer))
+	}
+	return -1
+}
+
+// update runs after new[n] is known; coded: it was a literal or a changed byte.
+func (m *matchModel) update(n int, coded bool) {
+	b := m.neu[n]
+	if m.length > 0 && m.byteAt(m.pointer) == b {
+		m.pointer++
+		if m.length < maxMatchLength {
+			m.length++
+		}
+	} else {
+		m.length = 0
+	}
+	m.hash = (m.hash*752 + uint32(b) + 1) & matchHashMask
+	if !coded || n+1 < minContext {
+		return
+	}
+	here := m.oldLen + int64(n) + 1
+	if m.length == 0 {
+		found := int64(m.table[m.hash]) - 1
+		if found >= 0 {
+			agree := int64(0)
+			for agree < maxVerified && agree < found && agree <= int64(n) && m.byteAt(found-1-agree) == m.byteAt(here-1-agree) {
+				agree++
+			}
+			if agree > 0 {
+				m.pointer = found
+				m.length = int(agree)
+			}
+		}
+	}
+	m.table[m.hash] = int32(uint32(here + 1))
+}
+
+// changeModel is ChangeModel (body.ts): whether a difference byte is non-zero, from four
+// 22-bit context tables and the match model's vote, mixed with one weight set per last-two
+// change decisions.
+const (
+	changeTableSize = 1<<18 + 3<<16
+	changeOne       = 0x400000 // 1.0 in the tables' 22 bits
+)
+
+type changeModel struct {
+	table    []int32
+	weights  [20]int32
+	vote     [64]uint16
+	inputs   [5]int32
+	s0       int
+	s1       int
+	s2       int
+	s3       int
+	voteSlot int
+	set      int
+	p        uint32
+	history  uint32
+}
+
+func newChangeModel() *changeModel {
+	m := &changeModel{table: filled32(changeTableSize, 64<<6), voteSlot: -1, p: 32768}
+	for i := range m.weights {
+		m.weights[i] = 65536 / 5 // 13107, as Int32Array.fill(13107.2) stores
+	}
+	for i := range m.vote {
+		m.vote[i] = 32768
+	}
+	return m
+}
