@@ -273,6 +273,12 @@ func (m *matchModel) update(n int, coded bool) {
 	if !coded || n+1 < minContext {
 		return
 	}
+	m.find(n)
+}
+
+// find is the end of update for a coded byte new[n] (n >= 5): without a match, look one up
+// where the last six bytes were before; then enter this place in the table.
+func (m *matchModel) find(n int) {
 	here := m.oldLen + int64(n) + 1
 	if m.length == 0 {
 		found := int64(m.table[m.hash]) - 1
@@ -322,4 +328,103 @@ func newChangeModel() *changeModel {
 		m.vote[i] = 32768
 	}
 	return m
+}
+
+// decodeByte is body.ts decodeByte over this model and vote: predict, decodeWith, update and
+// learn for each of the 8 bits, written out over local copies of their state.
+func (m *mixedByteModel) decodeByte(d *rangeDecoder, t *mixTables, vote *matchVote, expected int, length int) byte {
+	st := &t.stretch
+	n := len(m.bases)
+	size := m.size
+	var bases [5]int
+	copy(bases[:], m.bases)
+	var x [6]int32
+	probs := m.probs
+	// The vote's bucket depends on the match length only; expected agrees with the bits so far
+	// until the first that differs, and never again after.
+	agreeing := expected >= 0
+	bucket := 0
+	if agreeing {
+		switch {
+		case length < 16:
+			bucket = length
+		case length < 32:
+			bucket = 16 + (length-16)>>2
+		case length < 64:
+			bucket = 20 + (length-32)>>3
+		default:
+			b := (length - 64) >> 6
+			if b > 7 {
+				b = 7
+			}
+			bucket = 24 + b
+		}
+	}
+	rng, code, pos, data := d.rng, d.code, d.pos, d.data
+	node := uint32(1)
+	for depth := 0; depth < 8; depth++ {
+		slot := -1
+		x[n] = 0
+		if agreeing {
+			slot = bucket*2 + (expected>>uint(7-depth))&1
+			x[n] = int32(st[vote.probs[slot]>>4])
+		}
+		for i := 0; i < n; i++ {
+			x[i] = int32(st[probs[bases[i]+int(node)]>>4])
+		}
+		set := depth * size
+		w := m.weights[set : set+size]
+		var dot int64
+		for i := range w {
+			dot += int64(x[i]) * int64(w[i])
+		}
+		p := t.squashFine(dot >> 16)
+		bound := uint32(uint64(rng) * uint64(65536-p) >> 16)
+		var bit uint32
+		if code < bound {
+			rng = bound
+		} else {
+			code -= bound
+			rng -= bound
+			bit = 1
+		}
+		for rng < top {
+			rng <<= 8
+			var in uint32
+			if pos < len(data) {
+				in = uint32(data[pos])
+				pos++
+			} else {
+				d.overrun = true
+			}
+			code = code<<8 | in
+		}
+		for i := 0; i < n; i++ {
+			j := bases[i] + int(node)
+			q := uint32(probs[j])
+			if bit != 0 {
+				probs[j] = uint16(q + (65536-q)>>4)
+			} else {
+				probs[j] = uint16(q - q>>4)
+			}
+		}
+		err := int32(bit<<16) - int32(p)
+		for i := range w {
+			w[i] = clampWeight(w[i] + (x[i]*err)>>15)
+		}
+		if slot >= 0 {
+			q := uint32(vote.probs[slot])
+			if bit != 0 {
+				vote.probs[slot] = uint16(q + (65536-q)>>5)
+			} else {
+				vote.probs[slot] = uint16(q - q>>5)
+			}
+			if uint32(expected>>uint(7-depth))&1 != bit {
+				agreeing = false
+			}
+		}
+		node = node<<1 | bit
+	}
+	d.rng, d.code, d.pos = rng, code, pos
+	return byte(node - 256)
 }
