@@ -6,14 +6,6 @@ package patch
 
 const probInit = 1 << 15
 
-func filled16(n int, v uint16) []uint16 {
-	s := make([]uint16, n)
-	for i := range s {
-		s[i] = v
-	}
-	return s
-}
-
 func filled32(n int, v int32) []int32 {
 	s := make([]int32, n)
 	for i := range s {
@@ -73,7 +65,7 @@ func (m *numberModel) decode(d *rangeDecoder) (value uint64, bits int, ok bool) 
 // one weight set per depth. The tables are one flat slice; bases are each table's offset plus
 // its context times 256 for the current byte.
 type mixedByteModel struct {
-	probs   []uint16
+	probs   []uint16 // counters ^ flip
 	offsets []int
 	bases   []int
 	weights []int32 // size * 8
@@ -84,6 +76,11 @@ type mixedByteModel struct {
 	touched uint16 // a sink for setContexts' loads
 }
 
+// flip: the mixed byte models keep each counter q as q ^ 0x8000, so that a new table is all
+// zeros, which the system hands out without writing them (26 MB, most of it never touched by
+// a small patch), instead of 32768s written one by one.
+const flip = 0x8000
+
 func newMixedByteModel(contextCounts []int) *mixedByteModel {
 	m := &mixedByteModel{size: len(contextCounts) + 1}
 	total := 0
@@ -91,7 +88,7 @@ func newMixedByteModel(contextCounts []int) *mixedByteModel {
 		m.offsets = append(m.offsets, total)
 		total += n * 256
 	}
-	m.probs = filled16(total, 32768)
+	m.probs = make([]uint16, total) // all 32768: see flip
 	m.bases = make([]int, len(contextCounts))
 	m.weights = filled32(m.size*8, int32(65536/m.size))
 	m.inputs = make([]int32, m.size)
@@ -118,7 +115,7 @@ func (m *mixedByteModel) predict(t *mixTables, node uint32, depth int, extra int
 	n := len(m.bases)
 	inputs := m.inputs[:n+1]
 	for i := 0; i < n; i++ {
-		inputs[i] = int32(t.stretch[m.probs[m.bases[i]+int(node)]>>4])
+		inputs[i] = int32(t.stretch[(m.probs[m.bases[i]+int(node)]^flip)>>4])
 	}
 	inputs[n] = extra
 	m.set = depth * m.size
@@ -134,11 +131,11 @@ func (m *mixedByteModel) predict(t *mixTables, node uint32, depth int, extra int
 func (m *mixedByteModel) update(node uint32, bit uint32) {
 	for _, b := range m.bases {
 		j := b + int(node)
-		q := uint32(m.probs[j])
+		q := uint32(m.probs[j] ^ flip)
 		if bit != 0 {
-			m.probs[j] = uint16(q + (65536-q)>>4)
+			m.probs[j] = uint16(q+(65536-q)>>4) ^ flip
 		} else {
-			m.probs[j] = uint16(q - q>>4)
+			m.probs[j] = uint16(q-q>>4) ^ flip
 		}
 	}
 	err := int32(bit<<16) - int32(m.p)
@@ -370,7 +367,7 @@ func (m *mixedByteModel) decodeByte(d *rangeDecoder, t *mixTables, vote *matchVo
 			x[n] = int32(st[vote.probs[slot]>>4])
 		}
 		for i := 0; i < n; i++ {
-			x[i] = int32(st[probs[bases[i]+int(node)]>>4])
+			x[i] = int32(st[(probs[bases[i]+int(node)]^flip)>>4])
 		}
 		set := depth * size
 		w := m.weights[set : set+size]
@@ -401,11 +398,11 @@ func (m *mixedByteModel) decodeByte(d *rangeDecoder, t *mixTables, vote *matchVo
 		}
 		for i := 0; i < n; i++ {
 			j := bases[i] + int(node)
-			q := uint32(probs[j])
+			q := uint32(probs[j] ^ flip)
 			if bit != 0 {
-				probs[j] = uint16(q + (65536-q)>>4)
+				probs[j] = uint16(q+(65536-q)>>4) ^ flip
 			} else {
-				probs[j] = uint16(q - q>>4)
+				probs[j] = uint16(q-q>>4) ^ flip
 			}
 		}
 		err := int32(bit<<16) - int32(p)
