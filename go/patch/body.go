@@ -79,7 +79,7 @@ func decodeBody(old, body []byte, newSize int) ([]byte, error) {
 	// stops at the first read past the end.
 	fail := func(reason string) ([]byte, error) {
 		if rc.overrun {
-			return nil, errEndsEarly
+			return nil, endsEarly()
 		}
 		return nil, corrupt(reason)
 	}
@@ -106,7 +106,7 @@ func decodeBody(old, body []byte, newSize int) ([]byte, error) {
 			return fail(fmt.Sprintf("a number of %d bits", bits))
 		}
 		if rc.overrun {
-			return nil, errEndsEarly
+			return nil, endsEarly()
 		}
 		if diff64+extra64 == 0 || uint64(newPos)+diff64+extra64 > uint64(newSize) {
 			return fail(fmt.Sprintf("an operation of %d + %d bytes at %d of %d", diff64, extra64, newPos, newSize))
@@ -118,7 +118,7 @@ func decodeBody(old, body []byte, newSize int) ([]byte, error) {
 			}
 			d.diffBytes(int(oldPos), newPos, diff)
 			if rc.overrun {
-				return nil, errEndsEarly
+				return nil, endsEarly()
 			}
 		}
 		oldPos += int64(diff)
@@ -131,7 +131,7 @@ func decodeBody(old, body []byte, newSize int) ([]byte, error) {
 			d.match.update(newPos, true)
 			newPos++
 			if rc.overrun {
-				return nil, errEndsEarly
+				return nil, endsEarly()
 			}
 		}
 	}

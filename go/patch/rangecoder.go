@@ -23,7 +23,7 @@ func (d *rangeDecoder) init(data []byte) error {
 	d.pos = 0
 	if d.next() != 0 {
 		if d.overrun {
-			return errEndsEarly
+			return endsEarly()
 		}
 		return corrupt("the coded body does not start with a zero byte")
 	}
@@ -31,12 +31,12 @@ func (d *rangeDecoder) init(data []byte) error {
 		d.code = d.code<<8 | d.next()
 	}
 	if d.overrun {
-		return errEndsEarly
+		return endsEarly()
 	}
 	return nil
 }
 
-var errEndsEarly = corrupt("the coded body ends early (the patch is truncated)")
+func endsEarly() error { return corrupt("the coded body ends early (the patch is truncated)") }
 
 func (d *rangeDecoder) next() uint32 {
 	if d.pos < len(d.data) {

@@ -125,7 +125,7 @@ func referenceDecodeBody(old, body []byte, newSize int) ([]byte, error) {
 	// stops at the first read past the end.
 	fail := func(reason string) ([]byte, error) {
 		if rc.overrun {
-			return nil, errEndsEarly
+			return nil, endsEarly()
 		}
 		return nil, corrupt(reason)
 	}
@@ -152,7 +152,7 @@ func referenceDecodeBody(old, body []byte, newSize int) ([]byte, error) {
 			return fail(fmt.Sprintf("a number of %d bits", bits))
 		}
 		if rc.overrun {
-			return nil, errEndsEarly
+			return nil, endsEarly()
 		}
 		if diff64+extra64 == 0 || uint64(newPos)+diff64+extra64 > uint64(newSize) {
 			return fail(fmt.Sprintf("an operation of %d + %d bytes at %d of %d", diff64, extra64, newPos, newSize))
@@ -184,7 +184,7 @@ func referenceDecodeBody(old, body []byte, newSize int) ([]byte, error) {
 			neu[newPos+i] = byte(int(old[o+i]) + delta)
 			match.update(newPos+i, changed == 1)
 			if rc.overrun {
-				return nil, errEndsEarly
+				return nil, endsEarly()
 			}
 		}
 		oldPos += int64(diff)
@@ -197,12 +197,12 @@ func referenceDecodeBody(old, body []byte, newSize int) ([]byte, error) {
 			match.update(newPos, true)
 			newPos++
 			if rc.overrun {
-				return nil, errEndsEarly
+				return nil, endsEarly()
 			}
 		}
 	}
 	if rc.overrun {
-		return nil, errEndsEarly
+		return nil, endsEarly()
 	}
 	if rc.pos != len(body) {
 		return nil, corrupt(fmt.Sprintf("%d bytes after the end of the coded body", len(body)-rc.pos))
