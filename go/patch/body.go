@@ -1,6 +1,9 @@
 package patch
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // The body (src/delta/body.ts, decodeBody): operations "seek, diff, extra" and their bytes in
 // one range-coded stream. A difference byte is "changed?" (the change model), then, when
@@ -64,13 +67,33 @@ type decoder struct {
 // tests is the straight port it is checked against); the difference bytes, nearly all of most
 // patches, run in one loop over local variables (diffBytes).
 func decodeBody(old, body []byte, newSize int) ([]byte, error) {
-	d := &decoder{t: mixing(), old: old}
-	if err := d.rc.init(body); err != nil {
-		return nil, err
+	return decodeBodyAfter(old, body, newSize, nil)
+}
+
+// decodeBodyAfter is decodeBody with first, when not nil, run on another goroutine while the
+// decoder sets up (the match model's table over the old file, a pass as long as hashing it),
+// and its error returned before anything is read from the body.
+func decodeBodyAfter(old, body []byte, newSize int, first func() error) ([]byte, error) {
+	var firstErr error
+	var wg sync.WaitGroup
+	if first != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			firstErr = first()
+		}()
 	}
+	d := &decoder{t: mixing(), old: old}
 	d.m = newBodyModels()
 	d.neu = make([]byte, newSize)
 	d.match = newMatchModel(old, d.neu)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := d.rc.init(body); err != nil {
+		return nil, err
+	}
 	m, rc, neu := d.m, &d.rc, d.neu
 	oldLen := int64(len(old))
 	var oldPos int64 // int64: a patch may seek far (each seek < 2^32, fewer than 2^31 of them)

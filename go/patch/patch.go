@@ -83,10 +83,15 @@ func applyChecked(old, patch []byte, h Header) ([]byte, error) {
 	if int64(len(old)) != h.OldSize {
 		return nil, &WrongInputError{WantSize: h.OldSize, WantSHA256: h.OldSHA256, GotSize: int64(len(old))}
 	}
-	if got := sha256.Sum256(old); got != h.OldSHA256 {
-		return nil, &WrongInputError{WantSize: h.OldSize, WantSHA256: h.OldSHA256, GotSize: int64(len(old)), GotSHA256: got, SameSize: true}
+	// The old file's hash is checked before the body is decoded; it is computed while the
+	// decoder sets up.
+	oldHash := func() error {
+		if got := sha256.Sum256(old); got != h.OldSHA256 {
+			return &WrongInputError{WantSize: h.OldSize, WantSHA256: h.OldSHA256, GotSize: int64(len(old)), GotSHA256: got, SameSize: true}
+		}
+		return nil
 	}
-	neu, err := decodeBody(old, patch[HeaderSize:HeaderSize+int(h.BodySize)], int(h.NewSize))
+	neu, err := decodeBodyAfter(old, patch[HeaderSize:HeaderSize+int(h.BodySize)], int(h.NewSize), oldHash)
 	if err != nil {
 		return nil, err
 	}
