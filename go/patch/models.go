@@ -62,12 +62,16 @@ func (m *numberModel) decode(d *rangeDecoder) (value uint64, bits int, ok bool) 
 
 // mixedByteModel is MixedByteModel with its Mixer: a byte as a bit tree, each bit predicted by
 // several context tables and one extra stretched input (the match model's vote), mixed with
-// one weight set per depth. The tables are one flat slice; bases are each table's offset plus
-// its context times 256 for the current byte.
+// one weight set per depth.
+//
+// A table is pages of 64 contexts' counters, each made when first used: the tables are 26 MB,
+// and a patch with few literal and changed bytes uses little of them (their contexts are
+// hashes, spread over all the pages, but there are few of them). A counter q is kept as
+// q ^ flip, so that a new page, all zeros, holds 32768s. cur is the current byte's counters in
+// each table.
 type mixedByteModel struct {
-	probs   []uint16 // counters ^ flip
-	offsets []int
-	bases   []int
+	pages   [][]*[pageContexts * 256]uint16
+	cur     []*[256]uint16
 	weights []int32 // size * 8
 	inputs  []int32 // size = tables + 1
 	size    int
@@ -76,20 +80,17 @@ type mixedByteModel struct {
 	touched uint16 // a sink for setContexts' loads
 }
 
-// flip: the mixed byte models keep each counter q as q ^ 0x8000, so that a new table is all
-// zeros, which the system hands out without writing them (26 MB, most of it never touched by
-// a small patch), instead of 32768s written one by one.
-const flip = 0x8000
+const (
+	flip         = 0x8000
+	pageContexts = 64
+)
 
 func newMixedByteModel(contextCounts []int) *mixedByteModel {
 	m := &mixedByteModel{size: len(contextCounts) + 1}
-	total := 0
 	for _, n := range contextCounts {
-		m.offsets = append(m.offsets, total)
-		total += n * 256
+		m.pages = append(m.pages, make([]*[pageContexts * 256]uint16, (n+pageContexts-1)/pageContexts))
 	}
-	m.probs = make([]uint16, total) // all 32768: see flip
-	m.bases = make([]int, len(contextCounts))
+	m.cur = make([]*[256]uint16, len(contextCounts))
 	m.weights = filled32(m.size*8, int32(65536/m.size))
 	m.inputs = make([]int32, m.size)
 	return m
@@ -100,11 +101,16 @@ func newMixedByteModel(contextCounts []int) *mixedByteModel {
 func (m *mixedByteModel) setContexts(contexts ...int) {
 	var touch uint16
 	for i, c := range contexts {
-		b := m.offsets[i] + c*256
-		m.bases[i] = b
-		// Touch the eight cache lines of the byte's 256 probabilities now, all at once: the
-		// bits find them there instead of waiting on memory one after the other.
-		p := m.probs[b : b+256 : b+256]
+		page := m.pages[i][c/pageContexts]
+		if page == nil {
+			page = new([pageContexts * 256]uint16)
+			m.pages[i][c/pageContexts] = page
+		}
+		at := c % pageContexts * 256
+		p := (*[256]uint16)(page[at : at+256])
+		m.cur[i] = p
+		// Touch the eight cache lines of the byte's 256 counters now, all at once: the bits
+		// find them there instead of waiting on memory one after the other.
 		touch += p[0] + p[32] + p[64] + p[96] + p[128] + p[160] + p[192] + p[224]
 	}
 	m.touched = touch
@@ -112,10 +118,10 @@ func (m *mixedByteModel) setContexts(contexts ...int) {
 
 // predict is P(1) of the bit at tree node (1–255), depth (0–7), with the extra input.
 func (m *mixedByteModel) predict(t *mixTables, node uint32, depth int, extra int32) uint32 {
-	n := len(m.bases)
+	n := len(m.cur)
 	inputs := m.inputs[:n+1]
-	for i := 0; i < n; i++ {
-		inputs[i] = int32(t.stretch[(m.probs[m.bases[i]+int(node)]^flip)>>4])
+	for i, p := range m.cur {
+		inputs[i] = int32(t.stretch[(p[node&255]^flip)>>4])
 	}
 	inputs[n] = extra
 	m.set = depth * m.size
@@ -129,13 +135,13 @@ func (m *mixedByteModel) predict(t *mixTables, node uint32, depth int, extra int
 }
 
 func (m *mixedByteModel) update(node uint32, bit uint32) {
-	for _, b := range m.bases {
-		j := b + int(node)
-		q := uint32(m.probs[j] ^ flip)
+	for _, p := range m.cur {
+		j := node & 255
+		q := uint32(p[j] ^ flip)
 		if bit != 0 {
-			m.probs[j] = uint16(q+(65536-q)>>4) ^ flip
+			p[j] = uint16(q+(65536-q)>>4) ^ flip
 		} else {
-			m.probs[j] = uint16(q-q>>4) ^ flip
+			p[j] = uint16(q-q>>4) ^ flip
 		}
 	}
 	err := int32(bit<<16) - int32(m.p)
@@ -331,12 +337,11 @@ func newChangeModel() *changeModel {
 // learn for each of the 8 bits, written out over local copies of their state.
 func (m *mixedByteModel) decodeByte(d *rangeDecoder, t *mixTables, vote *matchVote, expected int, length int) byte {
 	st := &t.stretch
-	n := len(m.bases)
+	n := len(m.cur)
 	size := m.size
-	var bases [5]int
-	copy(bases[:], m.bases)
+	var cur [5]*[256]uint16
+	copy(cur[:], m.cur)
 	var x [6]int32
-	probs := m.probs
 	// The vote's bucket depends on the match length only; expected agrees with the bits so far
 	// until the first that differs, and never again after.
 	agreeing := expected >= 0
@@ -367,7 +372,7 @@ func (m *mixedByteModel) decodeByte(d *rangeDecoder, t *mixTables, vote *matchVo
 			x[n] = int32(st[vote.probs[slot]>>4])
 		}
 		for i := 0; i < n; i++ {
-			x[i] = int32(st[(probs[bases[i]+int(node)]^flip)>>4])
+			x[i] = int32(st[(cur[i][node&255]^flip)>>4])
 		}
 		set := depth * size
 		w := m.weights[set : set+size]
@@ -397,12 +402,13 @@ func (m *mixedByteModel) decodeByte(d *rangeDecoder, t *mixTables, vote *matchVo
 			code = code<<8 | in
 		}
 		for i := 0; i < n; i++ {
-			j := bases[i] + int(node)
-			q := uint32(probs[j] ^ flip)
+			p := cur[i]
+			j := node & 255
+			q := uint32(p[j] ^ flip)
 			if bit != 0 {
-				probs[j] = uint16(q+(65536-q)>>4) ^ flip
+				p[j] = uint16(q+(65536-q)>>4) ^ flip
 			} else {
-				probs[j] = uint16(q-q>>4) ^ flip
+				p[j] = uint16(q-q>>4) ^ flip
 			}
 		}
 		err := int32(bit<<16) - int32(p)
