@@ -83,13 +83,19 @@ func applyChecked(old, patch []byte, h Header) ([]byte, error) {
 	if int64(len(old)) != h.OldSize {
 		return nil, &WrongInputError{WantSize: h.OldSize, WantSHA256: h.OldSHA256, GotSize: int64(len(old))}
 	}
-	// The old file's hash is checked before the body is decoded; it is computed while the
-	// decoder sets up.
+	// The old file's hash is checked before the body is decoded; for a large file it is
+	// computed while the decoder sets up (a pass over the file too), for a small one first.
 	oldHash := func() error {
 		if got := sha256.Sum256(old); got != h.OldSHA256 {
 			return &WrongInputError{WantSize: h.OldSize, WantSHA256: h.OldSHA256, GotSize: int64(len(old)), GotSHA256: got, SameSize: true}
 		}
 		return nil
+	}
+	if len(old) < 1<<20 {
+		if err := oldHash(); err != nil {
+			return nil, err
+		}
+		oldHash = nil
 	}
 	neu, err := decodeBodyAfter(old, patch[HeaderSize:HeaderSize+int(h.BodySize)], int(h.NewSize), oldHash)
 	if err != nil {

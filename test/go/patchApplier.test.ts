@@ -110,7 +110,9 @@ describe('go/patch, the Go applier', () => {
 
   it('applies fresh patches of the committed vectors (the encoder as it is now)', async () => {
     const testdata = join(moduleDir, 'testdata');
-    const names = (await readdir(testdata)).filter((f) => f.endsWith('.wsp')).map((f) => f.slice(0, -4));
+    const files = await readdir(testdata);
+    // (large.wsp is kept without its inputs: the Go tests make them.)
+    const names = files.filter((f) => f.endsWith('.wsp') && files.includes(`${f.slice(0, -4)}.old`)).map((f) => f.slice(0, -4));
     expect(names.length).toBeGreaterThan(8);
     for (const name of names) {
       const old = await readFile(join(testdata, `${name}.old`));

@@ -2,7 +2,8 @@
 // the TypeScript encoder, deterministically. From the repository root:
 //   npx tsx go/patch/testdata/generate.ts
 // The inputs are made here from a seeded generator, except program.old and program.new, a real
-// program pair (program/build.sh), which are read. Each patch is checked with the Node applier.
+// program pair (program/build.sh), which are read; large.wsp is kept without its inputs, which
+// the Go test makes by the same rule. Each patch is checked with the Node applier.
 // tables.sha256 holds the SHA-256 of the mixer's tables, which the Go tests compare with theirs.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -117,6 +118,19 @@ function pointers(seed: number): [Uint8Array, Uint8Array] {
   return [c.bytes, codeWithInsert(c, Math.floor(c.bytes.length / 3), randomBytes(seed + 2, 40))];
 }
 
+/**
+ * A pair over 1 MB (where the Go applier hashes the old file while it sets up), made by a rule
+ * simple enough to repeat in Go (largePair in patch_test.go), so that only the patch is kept.
+ */
+function largePair(): [Uint8Array, Uint8Array] {
+  const old = new Uint8Array(1_200_000);
+  for (let i = 0; i < old.length; i++) old[i] = Math.imul(i >>> 3, 0x9e3779b1) >>> 24;
+  const edited = Uint8Array.from(old);
+  for (let i = 5; i < edited.length; i += 100_000) edited[i] = edited[i]! ^ 0x20;
+  const insert = Uint8Array.from({ length: 100 }, (_, k) => (k * 7) & 0xff);
+  return [old, concat(edited.subarray(0, 600_000), insert, edited.subarray(600_000))];
+}
+
 const vectors: Record<string, () => [Uint8Array, Uint8Array]> = {
   empty: () => [new Uint8Array(0), new Uint8Array(0)],
   'empty-old': () => [new Uint8Array(0), text(11, 3_000)],
@@ -132,7 +146,9 @@ const vectors: Record<string, () => [Uint8Array, Uint8Array]> = {
   'text-edits': () => textEdits(17),
   pointers: () => pointers(18),
   program: () => [readFileSync(join(here, 'program.old')), readFileSync(join(here, 'program.new'))],
+  large: largePair,
 };
+const patchOnly = new Set(['program', 'large']); // their inputs are not written here
 
 for (const f of readdirSync(here)) {
   if (f.endsWith('.wsp') || ((f.endsWith('.old') || f.endsWith('.new')) && !f.startsWith('program.'))) unlinkSync(join(here, f));
@@ -142,7 +158,7 @@ for (const [name, make] of Object.entries(vectors)) {
   const [old, neu] = make();
   const patch = createPatch(old, neu);
   if (sha(applyPatch(old, patch)) !== sha(neu)) throw new Error(`${name}: the Node applier does not give the new file back`);
-  if (name !== 'program') {
+  if (!patchOnly.has(name)) {
     writeFileSync(join(here, `${name}.old`), old);
     writeFileSync(join(here, `${name}.new`), neu);
   }
