@@ -1,0 +1,3 @@
+module github.com/winship/winship/go/patch
+
+go 1.21
