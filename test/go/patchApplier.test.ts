@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPatch, createPatch } from '../../src/delta/patch.js';
-import { repoRoot } from '../support/paths.js';
+import { buildGoApplier, GO_ENV, GO_PATCH_MODULE } from '../support/goApplier.js';
 import { createWinePrefix, haveWine } from '../support/wine.js';
 
 // The Go applier (go/patch), the format's second implementation, against the first: its own
@@ -14,19 +14,14 @@ import { createWinePrefix, haveWine } from '../support/wine.js';
 // the same result and the same refusals as the Node applier, and, under Wine, a real Go program
 // that links the package updating itself from a patch.
 
-const moduleDir = join(repoRoot, 'go', 'patch');
-const goEnv = { CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOPROXY: 'off', GOTOOLCHAIN: 'local' };
+const moduleDir = GO_PATCH_MODULE;
+const goEnv = GO_ENV;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 let work: string;
 let applier: string;
 
-/** Builds go/patch's command into `dir` (for `env`'s GOOS); returns its path. */
-async function buildApplier(dir: string, env: Record<string, string> = {}): Promise<string> {
-  const out = join(dir, env.GOOS === 'windows' ? 'winship-patch-apply.exe' : 'winship-patch-apply');
-  await execa('go', ['build', '-trimpath', '-o', out, './cmd/winship-patch-apply'], { cwd: moduleDir, env: { ...goEnv, ...env } });
-  return out;
-}
+const buildApplier = buildGoApplier;
 
 /** Runs the Go command; `out` is where it writes. */
 async function goApply(old: Uint8Array, patch: Uint8Array, name: string) {
