@@ -77,12 +77,17 @@ async function msiPair(): Promise<Pair> {
   const old = join(dir, 'hello_1.0.0_x64.msi');
   const neu = join(dir, 'hello_1.1.0_x64.msi');
   if (!existsSync(neu)) {
+    await mkdir(dir, { recursive: true });
     for (const [version, file] of [['1.0.0', old], ['1.1.0', neu]] as const) {
       const project = join(dir, `hello-${version}`);
       await rm(project, { recursive: true, force: true });
       await execa('cp', ['-r', join(repo, 'examples', 'hello'), project]);
       await rm(join(project, 'dist'), { recursive: true, force: true });
       if (version === '1.1.0') await writeFile(join(project, 'main.go'), (await readFile(join(project, 'main.go'), 'utf8')).replace('This is hello', 'Here is hello'));
+      const git = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+      await execa('git', ['init', '-q'], { cwd: project });
+      await execa('git', ['add', '-A'], { cwd: project });
+      await execa('git', ['commit', '-qm', version], { cwd: project, env: git });
       await execa('node', [release, 'build', '--version', version, '--targets', 'windows/amd64', '--skip', 'sign,sign-packages,msix,appinstaller', '--clean'], { cwd: project, env: { SOURCE_DATE_EPOCH: '1767225600' } });
       await copyFile(join(project, 'dist', `hello_${version}_x64.msi`), file);
     }

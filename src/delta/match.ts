@@ -26,7 +26,7 @@ function seedHash(b: Uint8Array, i: number): number {
 }
 
 class MatchFinder {
-  private readonly head = new Int32Array(1 << HASH_BITS).fill(-1);
+  private readonly head = new Int32Array(1 << HASH_BITS); // 1 + the last indexed position of each hash (0: none)
   private readonly chain: Int32Array;
   position = 0;
 
@@ -38,8 +38,8 @@ class MatchFinder {
     this.chain = new Int32Array(Math.max(Math.ceil(old.length / STRIDE), 1));
     for (let i = 0; i + SEED <= old.length; i += STRIDE) {
       const h = seedHash(old, i);
-      this.chain[i / STRIDE] = this.head[h]!;
-      this.head[h] = i;
+      this.chain[i / STRIDE] = this.head[h]! - 1;
+      this.head[h] = i + 1;
     }
   }
 
@@ -61,7 +61,7 @@ class MatchFinder {
     }
     if (at + SEED > this.neu.length || best >= GOOD_ENOUGH) return best;
     const { old, neu, chain } = this;
-    let candidate = this.head[seedHash(neu, at)]!;
+    let candidate = this.head[seedHash(neu, at)]! - 1;
     for (let tries = 0; candidate >= 0 && tries < CHAIN_DEPTH; tries++, candidate = chain[candidate / STRIDE]!) {
       if (old[candidate + best] !== neu[at + best]) continue;
       const length = this.agree(candidate, at);

@@ -119,13 +119,15 @@ export class Mixer {
  * per table for the byte.
  */
 export class MixedByteModel {
+  // Each counter is kept as q ^ 0x8000, so the tables start as zeros and need no fill: the
+  // memory of contexts a patch never uses is never touched (tens of MB the OS does not hand out).
   private readonly tables: Uint16Array[];
   private readonly mixer: Mixer;
   private readonly bases: Int32Array;
 
   /** `extraInputs`: stretched predictions the caller adds to each bit (the match model). */
   constructor(contextCounts: readonly number[], extraInputs = 0) {
-    this.tables = contextCounts.map((n) => new Uint16Array(n * 256).fill(32768));
+    this.tables = contextCounts.map((n) => new Uint16Array(n * 256));
     this.mixer = new Mixer(contextCounts.length + extraInputs, 8);
     this.bases = new Int32Array(contextCounts.length);
   }
@@ -137,7 +139,7 @@ export class MixedByteModel {
 
   /** P(1) of the bit at tree `node` (1–255), at `depth` (0–7). */
   predict(node: number, depth: number, extra?: number): number {
-    for (let i = 0; i < this.tables.length; i++) this.mixer.add(this.tables[i]![this.bases[i]! + node]!);
+    for (let i = 0; i < this.tables.length; i++) this.mixer.add(this.tables[i]![this.bases[i]! + node]! ^ 0x8000);
     if (extra !== undefined) this.mixer.addStretched(extra);
     return this.mixer.mix(depth);
   }
@@ -146,8 +148,8 @@ export class MixedByteModel {
     for (let i = 0; i < this.tables.length; i++) {
       const t = this.tables[i]!;
       const j = this.bases[i]! + node;
-      const q = t[j]!;
-      t[j] = bit ? q + ((65536 - q) >>> 4) : q - (q >>> 4);
+      const q = t[j]! ^ 0x8000;
+      t[j] = (bit ? q + ((65536 - q) >>> 4) : q - (q >>> 4)) ^ 0x8000;
     }
     this.mixer.update(bit);
   }
