@@ -181,7 +181,8 @@ describe('--dry-run with signing', () => {
       `osslsigncode sign -pkcs12 ${pki.codeSigning.pfxPath} -readpass - -h sha256 -n Goapp -ts '<relay to ${fleet.url('fast')}>' -in ${exe} -out ${exe}.signed`,
     );
     expect(runs[0]).toMatch(/# probe timestamp servers/);
-    expect(runs[2]).toContain("openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '<dev cert dir>/dev-key.pem'");
+    expect(runs[2]).toContain('# make a throwaway root, code-signing certificate and timestamp authority for --dev-cert (in process, no network)');
+    expect(runs[2]).toContain(`osslsigncode sign -certs '<dev cert dir>/dev-cert.pem' -key '<dev cert dir>/dev-key.pem' -h sha256 -n Goapp -ts '<relay to http://127.0.0.1/winship-dev-tsa>' -in ${exe} -out ${exe}.signed`);
     expect(readdirSync(dir)).not.toContain('dist');
     expect(readdirSync(temp)).toEqual([]);
   });
