@@ -63,6 +63,12 @@ version of your product together (MajorUpgrade): generate it once, commit it, ne
     options: { 'base-url': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/appinstaller.js')).appinstallerCommand(values, positionals, io),
   },
+  channels: {
+    summary: 'write the winget and Scoop manifests of the release in dist/ (--base-url where it is downloaded from)',
+    usage: async () => (await import('./commands/channels.js')).channelsHelp,
+    options: { 'base-url': { type: 'string' }, only: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/channels.js')).channelsCommand(values, positionals, io),
+  },
   merge: {
     summary: 'join the partial dists of a --split build into one release (checksums, manifests)',
     usage: async () => (await import('./commands/merge.js')).mergeHelp,

@@ -8,6 +8,7 @@ import { GUID_PATTERN } from '../msi/wix/guid.js';
 import { FILE_NAME_MAX, LCID_MAX, longNameMax, MSI_COLUMNS, MSI_PRODUCT_NAME_MAX, tooLong } from './limits.js';
 import { msixConfigSchema } from './msix.js';
 import { fileSpecs } from './fileSpec.js';
+import { scoopConfigSchema, wingetConfigSchema } from './channels.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
@@ -270,6 +271,8 @@ export const configSchema = z
     msix: msixConfigSchema.optional(),
     sign: sign.optional(),
     patches: patches.optional(),
+    winget: wingetConfigSchema.optional(),
+    scoop: scoopConfigSchema.optional(),
     timestamp: timestamp.default({ servers: DEFAULT_TIMESTAMP_SERVERS, timeoutSeconds: 15, retries: 2, minIntervalSeconds: 0, probe: true }),
   })
   .superRefine((cfg, ctx) => {

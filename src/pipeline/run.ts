@@ -40,6 +40,8 @@ export interface BuildOptions {
   files?: ReadonlySet<string>;
   /** `release appinstaller --base-url`: where the MSIX packages are served. */
   appinstallerBaseUrl?: string;
+  /** `release channels --base-url`: where winget and Scoop download the release. */
+  channelsBaseUrl?: string;
   /** A command's own checks, once the context and the stages are known, before anything runs. */
   preflight?: (ctx: ReleaseContext, selection: Selection) => void;
   dryRun: boolean;
@@ -212,6 +214,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
         ...(opts.files ? { files: opts.files } : {}),
         ...(opts.previous?.length ? { previous: opts.previous } : {}),
         ...(opts.appinstallerBaseUrl !== undefined ? { appinstallerBaseUrl: opts.appinstallerBaseUrl } : {}),
+        ...(opts.channelsBaseUrl !== undefined ? { channelsBaseUrl: opts.channelsBaseUrl } : {}),
       },
       runner,
       // Ctrl-C, or the end of the run: nothing a stage started outlives it.
