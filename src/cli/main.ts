@@ -35,6 +35,12 @@ const commands: Record<string, Command> = {
     },
     run: async (values, positionals, io) => (await import('./commands/build.js')).buildCommand(values, positionals, io),
   },
+  check: {
+    summary: 'check release.yaml and run every preflight check of a release, building nothing (for CI)',
+    usage: async () => (await import('./commands/check.js')).checkHelp,
+    options: { config: { type: 'string' }, version: { type: 'string' }, targets: { type: 'string', multiple: true }, 'dev-cert': { type: 'boolean' }, json: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/check.js')).checkCommand(values, positionals, io),
+  },
   init: {
     summary: 'write a starter release.yaml, or add a generated msi.upgradeCode to yours',
     usage: `Usage: release init [--config release.yaml]
