@@ -42,20 +42,10 @@ const commands: Record<string, Command> = {
     run: async (values, positionals, io) => (await import('./commands/check.js')).checkCommand(values, positionals, io),
   },
   init: {
-    summary: 'write a starter release.yaml, or add a generated msi.upgradeCode to yours',
-    usage: `Usage: release init [--config release.yaml]
-
-Creates release.yaml (project name from go.mod) if there is none. Otherwise adds
-msi.upgradeCode, a new random GUID, unless the file already has one. The UpgradeCode ties every
-version of your product together (MajorUpgrade): generate it once, commit it, never change it.`,
-    options: { config: { type: 'string' } },
-    async run(values, _pos, io) {
-      const { initCommand } = await import('./commands/init.js');
-      const r = await initCommand(io.cwd, values.config as string | undefined);
-      const what = { created: 'created', added: 'added msi.upgradeCode to', kept: 'kept the msi.upgradeCode already in' }[r.action];
-      io.stdout.write(`${what} ${r.path}\nmsi.upgradeCode: ${r.upgradeCode}\n`);
-      return 0;
-    },
+    summary: 'write release.yaml for this Go module from go.mod, the sources, LICENSE, README and git',
+    usage: async () => (await import('./commands/init.js')).initHelp,
+    options: { config: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/init.js')).initCli(values, positionals, io),
   },
   sign: {
     summary: 'sign what dist/ has unsigned (or given files), verify, and bring the release up to date',

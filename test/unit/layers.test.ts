@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['context'],
   ['artifacts'],
   ['signing'],
-  ['msi', 'msix', 'pe', 'archive', 'version', 'config', 'tsa', 'payload', 'delta', 'channels'], // formats and rules
+  ['msi', 'msix', 'pe', 'archive', 'version', 'config', 'tsa', 'payload', 'delta', 'channels', 'starter'], // formats and rules
   ['tools'],
   ['util'],
 ];

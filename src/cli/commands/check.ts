@@ -91,6 +91,7 @@ export async function checkCommand(values: Record<string, unknown>, positionals:
   log.write(`${c.configPath}: ready to build ${c.config.project.name} ${c.release.version}${c.release.snapshot ? ' (snapshot)' : ''} for ${c.targets.join(', ')}\n`);
   for (const s of stages) log.write(`  ${'checked' in s ? 'ok  ' : 'skip'} ${s.id.padEnd(width)}  ${s.title}${'skipped' in s ? ` (${s.skipped})` : ''}\n`);
   if (c.warnings.length) log.write(`${c.warnings.length} warning${c.warnings.length > 1 ? 's' : ''}:\n${c.warnings.map((w) => `  - ${w}`).join('\n')}\n`);
-  log.write(`${checked.length} stages checked; nothing was built. Next: release build${values['dev-cert'] ? ' --dev-cert' : ''}\n`);
+  const next = values['dev-cert'] ? 'release build --dev-cert' : c.config.sign ? 'release build' : 'release build (or release build --dev-cert, to sign with a throwaway certificate)';
+  log.write(`${checked.length} stages checked; nothing was built. Next: ${next}\n`);
   return 0;
 }
