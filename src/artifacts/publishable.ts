@@ -8,8 +8,9 @@ import { signedWithDevCert } from './manifest.js';
 export function publishRefusal(release: { version: string; devCert?: boolean; artifacts: readonly Artifact[] }): string | undefined {
   if (release.devCert || signedWithDevCert(release.artifacts)) {
     const files = release.artifacts.filter((a) => 'signature' in a && a.signature?.devCert).map((a) => a.path);
+    const which = files.length === 0 ? 'metadata.json says so' : files.length <= 3 ? files.join(', ') : `${files.length} files`;
     return (
-      `release ${release.version} is signed with --dev-cert, a throwaway certificate that no Windows trusts (${files.length ? files.join(', ') : 'metadata.json says so'}); ` +
+      `release ${release.version} is signed with --dev-cert (${which}), a throwaway certificate that no Windows trusts; ` +
       'build it again with a real certificate (sign: in release.yaml) and without --dev-cert'
     );
   }

@@ -65,6 +65,20 @@ const commands: Record<string, Command> = {
     options: { 'base-url': { type: 'string' }, only: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/channels.js')).channelsCommand(values, positionals, io),
   },
+  verify: {
+    summary: 'check a built release with osslsigncode, msiinfo, xmllint and, with Wine, a real install',
+    usage: async () => (await import('./commands/verify.js')).verifyHelp,
+    options: {
+      config: { type: 'string' },
+      'ca-file': { type: 'string' },
+      'tsa-ca-file': { type: 'string' },
+      'no-wine': { type: 'boolean' },
+      'exe-args': { type: 'string' },
+      'allow-unsigned': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    run: async (values, positionals, io) => (await import('./commands/verify.js')).verifyCommand(values, positionals, io),
+  },
   merge: {
     summary: 'join the partial dists of a --split build into one release (checksums, manifests)',
     usage: async () => (await import('./commands/merge.js')).mergeHelp,

@@ -11,7 +11,7 @@ import { repoRoot } from '../support/paths.js';
 const LAYERS: readonly (readonly string[])[] = [
   ['main.ts'], // the entry point, the only file at the root of src/
   ['cli'],
-  ['pipeline'],
+  ['pipeline', 'verify'], // verify: checking a built release (release verify), beside the pipeline that builds one
   ['stages'],
   ['context'],
   ['artifacts'],
