@@ -65,6 +65,12 @@ const commands: Record<string, Command> = {
     options: { 'base-url': { type: 'string' }, only: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/channels.js')).channelsCommand(values, positionals, io),
   },
+  doctor: {
+    summary: 'check this machine has what the release needs (tools, versions, certificate, timestamp servers)',
+    usage: async () => (await import('./commands/doctor.js')).doctorHelp,
+    options: { config: { type: 'string' }, 'dev-cert': { type: 'boolean' }, 'no-probe': { type: 'boolean' }, json: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/doctor.js')).doctorCommand(values, positionals, io),
+  },
   verify: {
     summary: 'check a built release with osslsigncode, msiinfo, xmllint and, with Wine, a real install',
     usage: async () => (await import('./commands/verify.js')).verifyHelp,
