@@ -54,9 +54,14 @@ export async function gitRemoteUrl(runner: ToolRunner, dir: string): Promise<str
   }
 }
 
-/** The author of HEAD (else the configured user.name), or undefined. Read only. */
+/**
+ * The author of HEAD (else the user.name the repository would commit with), or undefined; none
+ * outside a git work tree, where a global user.name says nothing about the project. Read only.
+ */
 export async function gitAuthorName(runner: ToolRunner, dir: string): Promise<string | undefined> {
   const q = async (...args: string[]) => (await runner.run({ tool: git, args, cwd: dir, timeoutMs: 30_000, readOnly: true })).stdout.trim();
+  const inside = await q('rev-parse', '--is-inside-work-tree').catch(() => 'false');
+  if (inside !== 'true') return undefined;
   for (const args of [['log', '-1', '--format=%an'], ['config', 'user.name']]) {
     try {
       const name = await q(...args);
