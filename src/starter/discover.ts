@@ -45,8 +45,10 @@ export async function discoverProject(runner: ToolRunner, dir: string, signal?: 
     const rel = relative(dir, main.dir).split(sep).join('/');
     const mainArg = rel === '' ? '.' : `./${rel}`;
     const binary = rel === '' ? name : programName(rel);
-    let id = binary;
-    for (let n = 2; usedIds.has(id); n++) id = `${binary}-${n}`;
+    // An id names a folder and takes fewer characters than a binary name ("1.5" → "1-5").
+    const base = binary.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'app';
+    let id = base;
+    for (let n = 2; usedIds.has(id); n++) id = `${base}-${n}`;
     usedIds.add(id);
     const found: { importPath: string; variable: VersionVariable }[] = [];
     for (const file of main.goFiles) for (const variable of versionVariables(await readFile(join(main.dir, file), 'utf8').catch(() => ''))) found.push({ importPath: 'main', variable });
@@ -60,7 +62,7 @@ export async function discoverProject(runner: ToolRunner, dir: string, signal?: 
   }
   if (builds.length === 0) {
     notes.push(`found no main package${module ? ` in ${module}` : ''}: builds[0].main is ".", point it at the folder with "package main"`);
-    builds.push({ id: name, main: '.', binary: name, gui: false, ldflags: '-s -w', sets: [] });
+    builds.push({ id: name.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'app', main: '.', binary: name, gui: false, ldflags: '-s -w', sets: [] });
   }
 
   const licenseFile = LICENSE_NAMES.find((n) => names.includes(n));

@@ -86,7 +86,7 @@ describe('release init', () => {
     expect(programName('v2')).toBe('v2');
     expect(programName('example.com/1.5')).toBe('1.5');
     // "1.5" unquoted would be read back as the number 1.5.
-    const starter = renderStarterConfig({ name: '1.5', builds: [{ id: '1.5', main: '.', binary: '1.5', gui: false, ldflags: '-s -w', sets: [] }], files: [], upgradeCode: CODE, sources: ['go.mod'] });
+    const starter = renderStarterConfig({ name: '1.5', builds: [{ id: '1-5', main: '.', binary: '1.5', gui: false, ldflags: '-s -w', sets: [] }], files: [], upgradeCode: CODE, sources: ['go.mod'] });
     expect(parseConfig(starter).project.name).toBe('1.5');
   });
 

@@ -68,7 +68,7 @@ export async function verifyCommand(values: Record<string, unknown>, positionals
   } else {
     const { release } = outcome;
     io.stdout.write(
-      `${outcome.ok ? 'verified' : 'NOT verified'}: ${release.project} ${release.version}, ${release.artifacts.length} files: ${count('ok')} passed, ${count('fail')} failed, ${count('warn')} warnings, ${count('skip')} skipped\n`,
+      `${outcome.ok ? 'verified' : 'NOT verified'}: ${release.project} ${release.version}, ${release.artifacts.length} files: ${count('ok')} passed, ${count('fail')} failed, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}, ${count('skip')} skipped\n`,
     );
   }
   return outcome.ok ? 0 : 1;
