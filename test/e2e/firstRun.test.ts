@@ -240,6 +240,23 @@ describe('release build --dev-cert with no network, then release verify', () => 
     expect(results).toContainEqual(expect.objectContaining({ check: 'release', verdict: 'warn', detail: expect.stringContaining('not publishable') }));
   });
 
+  it('release channels writes the manifests again for another server, and the checksums with them', async () => {
+    const dist = join(tools, 'dist');
+    if (!existsSync(join(dist, 'scoop', 'tools.json'))) return expect.fail('the release was not built');
+    const r = await runRelease(['channels', '--base-url', 'https://dl.example.com/tools/{{.Version}}', '--only', 'scoop'], { cwd: tools });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const scoop = JSON.parse(readFileSync(join(dist, 'scoop', 'tools.json'), 'utf8'));
+    expect(scoop.architecture['32bit'].url).toBe('https://dl.example.com/tools/1.2.0/tools_1.2.0_windows_386.zip');
+    expect(scoop.autoupdate.architecture['32bit'].url).toBe('https://dl.example.com/tools/$version/tools_$version_windows_386.zip');
+    const sums = readFileSync(join(dist, 'tools_1.2.0_checksums.txt'), 'utf8');
+    expect(sums).toContain(`${sha(readFileSync(join(dist, 'scoop', 'tools.json')))}  scoop/tools.json\n`);
+    // The winget manifests were left as they were.
+    expect(readFileSync(join(dist, 'winget', 'manifests', 'a', 'AcmeToolsInc', 'Tools', '1.2.0', 'AcmeToolsInc.Tools.installer.yaml'), 'utf8')).toContain('https://github.com/acme/tools/releases/download/v1.2.0/');
+    const bad = await runRelease(['channels', '--base-url', 'ftp://dl.example.com/'], { cwd: tools });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--base-url ftp://dl.example.com/: "ftp://dl.example.com/" is a ftp: URL');
+  });
+
   it('a good release passes verify, its MSI installed, run and removed under Wine', async () => {
     const built = await offline(['build', '--dev-cert', '--targets', 'windows/amd64'], greeter);
     expect(built.exitCode, built.stderr).toBe(0);
