@@ -80,6 +80,7 @@ async function unmatchedProblem(ctx: ReleaseContext, glob: string, required: boo
   if (!literal) return { rule: 'missing', path: `${at}: ${glob}`, detail: 'required: true, and the pattern matches no file' };
   const own = await stat(ctx.project(glob)).catch(() => undefined);
   if (own?.isDirectory()) return { rule: 'missing', path: `${at}: ${glob}`, detail: `a folder, not a file: name its files with "${glob.replace(/\/+$/, '')}/**"` };
+  if (own) return { rule: 'missing', path: `${at}: ${glob}`, detail: 'it exists, but is inside dist/ or excluded (exclude:), so nothing would ship it' };
   const near = await nearName(ctx, glob);
   return { rule: 'missing', path: `${at}: ${glob}`, detail: near ? `no such file; did you mean ${near}?` : 'no such file' };
 }

@@ -92,7 +92,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorReport> {
   });
   await tool('git', async () => {
     const { stdout } = await runner.run({ tool: git, args: ['--version'], timeoutMs: 30_000, readOnly: true, input: '' });
-    add('git', 'ok', `${stdout.trim()} (the version and date come from tags and commits)`, );
+    add('git', 'ok', `${stdout.trim()} (the version and date come from tags and commits)`);
   }, 'warn');
 
   await msiBackend(config);

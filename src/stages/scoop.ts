@@ -43,6 +43,7 @@ function scoopModel(ctx: ReleaseContext, cfg: ScoopConfig, base: string, zips: r
   const version = ctx.release.version;
   const binaries = [...new Set(ctx.config.builds.map((b) => `${b.binary}.exe`))];
   const productName = ctx.config.msi?.productName ?? project.name;
+  const checkver = checkverOf(ctx, cfg, base);
   const shortcuts = cfg.shortcuts === false ? [] : [...new Map(ctx.config.builds.filter((b) => b.gui).map((b) => [b.binary, [`${b.binary}.exe`, ctx.config.builds.filter((x) => x.gui).length > 1 ? b.binary : productName] as const])).values()];
   return {
     version,
@@ -59,7 +60,7 @@ function scoopModel(ctx: ReleaseContext, cfg: ScoopConfig, base: string, zips: r
     bin: cfg.bin ?? binaries,
     shortcuts,
     notes: cfg.notes,
-    ...(checkverOf(ctx, cfg, base) ? { checkver: checkverOf(ctx, cfg, base)! } : {}),
+    ...(checkver ? { checkver } : {}),
     ...(cfg.autoupdate ? { autoupdateChecksumsUrl: autoupdateUrl(downloadUrl(base, checksumsName(ctx)), version) ?? '' } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { inDist } from '../artifacts/files.js';
 import type { Artifact, ArtifactOf } from '../artifacts/kinds.js';
@@ -18,7 +19,6 @@ import { xmllint, xmlSchemaProblems } from '../tools/xmllint.js';
 import { runBounded } from '../util/parallel.js';
 import { runTempDir } from '../util/runId.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
-import { fileURLToPath } from 'node:url';
 import type { CheckResult, RecordedRelease } from './model.js';
 
 // The checks of `release verify` that need no Windows: the checksums file (sha256sum), every
