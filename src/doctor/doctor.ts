@@ -6,7 +6,7 @@ import { checkOsslsigncodeVersion, osslsigncodePassword } from '../signing/backe
 import { credentialFrom, type SigningCredential } from '../signing/credentials.js';
 import { chooseSigningBackend } from '../signing/plan.js';
 import { signConfig, type SignConfig, type SigningEnv } from '../signing/settings.js';
-import { git } from '../tools/git.js';
+import { gitVersion } from '../tools/git.js';
 import { checkGoVersion, goVersion } from '../tools/go.js';
 import { mkfifo } from '../tools/mkfifo.js';
 import { openssl } from '../tools/openssl.js';
@@ -91,8 +91,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorReport> {
     add('go', 'ok', `${version} (winship needs 1.18 or newer)`);
   });
   await tool('git', async () => {
-    const { stdout } = await runner.run({ tool: git, args: ['--version'], timeoutMs: 30_000, readOnly: true, input: '' });
-    add('git', 'ok', `${stdout.trim()} (the version and date come from tags and commits)`);
+    add('git', 'ok', `${await gitVersion(runner)} (the version and date come from tags and commits)`);
   }, 'warn');
 
   await msiBackend(config);

@@ -72,3 +72,8 @@ export async function gitAuthorName(runner: ToolRunner, dir: string): Promise<st
   }
   return undefined;
 }
+
+/** "git version 2.39.5". */
+export async function gitVersion(runner: ToolRunner): Promise<string> {
+  return (await runner.run({ tool: git, args: ['--version'], timeoutMs: 30_000, readOnly: true, input: '' })).stdout.trim();
+}
