@@ -156,7 +156,36 @@ export const patchIndexSchema = z
   })
   .describe('patches.json: every patch of this release, and the pairs skipped.');
 
-export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, msixSchema, appinstallerSchema, patchSchema, patchIndexSchema, checksumsSchema]);
+/**
+ * What a channel manifest names (the MSIs or zips it points at, with the digests it states):
+ * when one of those files changes, the manifest states a wrong hash and is written again.
+ */
+const names = z.array(packedFileSchema).describe('The release files it points at, with the SHA-256 it states for each.');
+
+export const wingetSchema = z
+  .strictObject({
+    kind: z.literal('winget'),
+    ...file,
+    winget: z.strictObject({
+      manifest: z.enum(['version', 'installer', 'defaultLocale']).describe('Which file of the multi-file manifest.'),
+      packageIdentifier: z.string(),
+      packageVersion: z.string(),
+      manifestVersion: z.string().describe('The winget manifest schema version it follows.'),
+    }),
+    packs: names,
+  })
+  .describe('One file of the winget manifest of this release (winget/manifests/…).');
+
+export const scoopSchema = z
+  .strictObject({
+    kind: z.literal('scoop'),
+    ...file,
+    scoop: z.strictObject({ name: z.string().describe('The app name in a bucket.'), version: z.string() }),
+    packs: names,
+  })
+  .describe('The Scoop manifest of this release (scoop/<name>.json).');
+
+export const artifactSchema = z.discriminatedUnion('kind', [binarySchema, msiSchema, archiveSchema, msixSchema, appinstallerSchema, patchSchema, patchIndexSchema, wingetSchema, scoopSchema, checksumsSchema]);
 
 export type Artifact = z.infer<typeof artifactSchema>;
 export type ArtifactKind = Artifact['kind'];
@@ -166,7 +195,7 @@ export type PackedFile = z.infer<typeof packedFileSchema>;
 /** The kinds that are built for one target. */
 export type TargetArtifact = Extract<Artifact, { goarch: string }>;
 
-const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, msix: msixSchema, appinstaller: appinstallerSchema, patch: patchSchema, patches: patchIndexSchema, checksums: checksumsSchema } as const;
+const SCHEMA_OF_KIND = { binary: binarySchema, msi: msiSchema, archive: archiveSchema, msix: msixSchema, appinstaller: appinstallerSchema, patch: patchSchema, patches: patchIndexSchema, winget: wingetSchema, scoop: scoopSchema, checksums: checksumsSchema } as const;
 
 /**
  * The artifact with its fields in the schema's order (and checked against it), so that the state
@@ -179,4 +208,4 @@ export function canonicalArtifact(a: Artifact): Artifact {
 }
 
 /** Listing order: by kind in release order, then architecture, then path. */
-export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'msix', 'appinstaller', 'patch', 'patches', 'checksums'];
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['binary', 'archive', 'msi', 'msix', 'appinstaller', 'patch', 'patches', 'winget', 'scoop', 'checksums'];

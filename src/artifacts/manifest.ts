@@ -29,6 +29,10 @@ export const metadataDocumentSchema = z
     project: z.string(),
     ...releaseFactsSchema.shape,
     tools: z.record(z.string(), z.string()).describe('winship and the tools that made the files, with their versions.'),
+    devCert: z
+      .literal(true)
+      .optional()
+      .describe('Signed with --dev-cert (a throwaway certificate and timestamp authority): for local testing only; publishers refuse it.'),
   })
   .describe('winship metadata.json: the facts of one release');
 
@@ -41,6 +45,11 @@ export interface ManifestFacts {
   artifacts: readonly Artifact[];
   /** winship's version first, then the tools (sorted). */
   tools: Readonly<Record<string, string>>;
+}
+
+/** Whether any file of the release was signed with --dev-cert. */
+export function signedWithDevCert(artifacts: readonly Artifact[]): boolean {
+  return artifacts.some((a) => 'signature' in a && a.signature?.devCert === true);
 }
 
 export function artifactsDocument(f: ManifestFacts): ArtifactsDocument {
@@ -61,6 +70,7 @@ export function metadataDocument(f: ManifestFacts): MetadataDocument {
     project: f.project,
     ...f.release,
     tools: f.tools,
+    ...(signedWithDevCert(f.artifacts) ? { devCert: true as const } : {}),
   };
 }
 

@@ -46,6 +46,8 @@ export const DIST_MARKER = '.winship-dist';
 /** winship's own files inside dist/: the release state, and work folders of a run. */
 export const STATE_DIR = '.winship';
 export const STATE_FILE = `${STATE_DIR}/state.json`;
+/** The throwaway root a --dev-cert run signed with (public only): what `release verify` trusts for it. */
+export const DEV_ROOT_FILE = `${STATE_DIR}/dev-cert-root.pem`;
 
 /** An MSIX package: `<Identity Name>_<four-part version>_<arch>.msix`, as makeappx names them. */
 export function msixName(identity: { name: string; version: string }, arch: GoArch): string {

@@ -35,21 +35,17 @@ const commands: Record<string, Command> = {
     },
     run: async (values, positionals, io) => (await import('./commands/build.js')).buildCommand(values, positionals, io),
   },
+  check: {
+    summary: 'check release.yaml and run every preflight check of a release, building nothing (for CI)',
+    usage: async () => (await import('./commands/check.js')).checkHelp,
+    options: { config: { type: 'string' }, version: { type: 'string' }, targets: { type: 'string', multiple: true }, 'dev-cert': { type: 'boolean' }, json: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/check.js')).checkCommand(values, positionals, io),
+  },
   init: {
-    summary: 'write a starter release.yaml, or add a generated msi.upgradeCode to yours',
-    usage: `Usage: release init [--config release.yaml]
-
-Creates release.yaml (project name from go.mod) if there is none. Otherwise adds
-msi.upgradeCode, a new random GUID, unless the file already has one. The UpgradeCode ties every
-version of your product together (MajorUpgrade): generate it once, commit it, never change it.`,
-    options: { config: { type: 'string' } },
-    async run(values, _pos, io) {
-      const { initCommand } = await import('./commands/init.js');
-      const r = await initCommand(io.cwd, values.config as string | undefined);
-      const what = { created: 'created', added: 'added msi.upgradeCode to', kept: 'kept the msi.upgradeCode already in' }[r.action];
-      io.stdout.write(`${what} ${r.path}\nmsi.upgradeCode: ${r.upgradeCode}\n`);
-      return 0;
-    },
+    summary: 'write release.yaml for this Go module from go.mod, the sources, LICENSE, README and git',
+    usage: async () => (await import('./commands/init.js')).initHelp,
+    options: { config: { type: 'string' }, json: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/init.js')).initCli(values, positionals, io),
   },
   sign: {
     summary: 'sign what dist/ has unsigned (or given files), verify, and bring the release up to date',
@@ -62,6 +58,32 @@ version of your product together (MajorUpgrade): generate it once, commit it, ne
     usage: async () => (await import('./commands/appinstaller.js')).appinstallerHelp,
     options: { 'base-url': { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/appinstaller.js')).appinstallerCommand(values, positionals, io),
+  },
+  channels: {
+    summary: 'write the winget and Scoop manifests of the release in dist/ (--base-url where it is downloaded from)',
+    usage: async () => (await import('./commands/channels.js')).channelsHelp,
+    options: { 'base-url': { type: 'string' }, only: { type: 'string', multiple: true }, config: { type: 'string' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/channels.js')).channelsCommand(values, positionals, io),
+  },
+  doctor: {
+    summary: 'check this machine has what the release needs (tools, versions, certificate, timestamp servers)',
+    usage: async () => (await import('./commands/doctor.js')).doctorHelp,
+    options: { config: { type: 'string' }, 'dev-cert': { type: 'boolean' }, 'no-probe': { type: 'boolean' }, json: { type: 'boolean' } },
+    run: async (values, positionals, io) => (await import('./commands/doctor.js')).doctorCommand(values, positionals, io),
+  },
+  verify: {
+    summary: 'check a built release with osslsigncode, msiinfo, xmllint and, with Wine, a real install',
+    usage: async () => (await import('./commands/verify.js')).verifyHelp,
+    options: {
+      config: { type: 'string' },
+      'ca-file': { type: 'string' },
+      'tsa-ca-file': { type: 'string' },
+      'no-wine': { type: 'boolean' },
+      'exe-args': { type: 'string' },
+      'allow-unsigned': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    run: async (values, positionals, io) => (await import('./commands/verify.js')).verifyCommand(values, positionals, io),
   },
   merge: {
     summary: 'join the partial dists of a --split build into one release (checksums, manifests)',

@@ -38,7 +38,9 @@ export function locateConfig(explicit: string | undefined, cwd: string): string 
 export async function findConfig(explicit: string | undefined, cwd: string): Promise<string> {
   const found = locateConfig(explicit, cwd);
   if (found) return found;
-  throw new UsageError(`no release.yaml in ${cwd}; create one (see README "Configuration") or pass --config PATH`);
+  throw new UsageError(
+    `no release.yaml in ${cwd}: run "release init" to write one for this Go project (it reads go.mod, the main packages and the git remote), or pass --config PATH`,
+  );
 }
 
 export async function loadConfig(path: string): Promise<LoadedConfig> {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { APPINSTALLER_NAMESPACE_ORDER, PACKAGE_ARCHITECTURES } from '../msix/namespaces.js';
 import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 import { SUPPORTED_TARGETS } from '../util/arch.js';
+import { fileSpecs } from './fileSpec.js';
 
 const supported = (what: string, values: readonly string[]) => (iss: { input?: unknown }) =>
   `${JSON.stringify(iss.input)} is not a supported ${what} (supported: ${values.join(', ')})`;
@@ -95,7 +96,7 @@ export const msixConfigSchema = z
     minVersion: versionQuad.default(DEFAULT_MIN_VERSION).describe('Oldest Windows the package installs on (TargetDeviceFamily MinVersion).'),
     maxVersionTested: versionQuad.default(DEFAULT_MAX_VERSION_TESTED),
     languages: z.array(z.string()).min(1).default(['en-us']),
-    files: z.array(z.string()).default([]).describe('Globs, relative to release.yaml, of extra files packed beside the binaries.'),
+    files: fileSpecs('Extra files packed beside the binaries.'),
     exclude: z.array(z.string()).default([]).describe('Globs removed from files.'),
     prerelease: z
       .enum(PRERELEASE_MAPPINGS, { error: supported('pre-release mapping', PRERELEASE_MAPPINGS) })

@@ -7,6 +7,8 @@ import { PRERELEASE_MAPPINGS } from '../msi/wix/version.js';
 import { GUID_PATTERN } from '../msi/wix/guid.js';
 import { FILE_NAME_MAX, LCID_MAX, longNameMax, MSI_COLUMNS, MSI_PRODUCT_NAME_MAX, tooLong } from './limits.js';
 import { msixConfigSchema } from './msix.js';
+import { fileSpecs } from './fileSpec.js';
+import { scoopConfigSchema, wingetConfigSchema } from './channels.js';
 
 // The one definition of release.yaml. Validation, defaults, TypeScript types and the published
 // JSON Schema (schema/release.schema.json, `npm run schema`) all come from here.
@@ -90,14 +92,6 @@ const build = z
   })
   .describe('One Go main package, built for each target.');
 
-const archiveFile = z.union([
-  z.string(),
-  z.strictObject({
-    glob: z.string(),
-    required: z.boolean().default(false).describe('Fail the release when the glob matches nothing.'),
-  }),
-]);
-
 const GUID = GUID_PATTERN; // msi/wix/guid.ts: braces optional but balanced, as normaliseGuid takes it
 const MSI_BACKENDS = ['auto', 'wixl', 'wix3', 'wix'] as const;
 
@@ -122,7 +116,7 @@ const msi = z
       .enum(PRERELEASE_MAPPINGS, { error: supported('pre-release mapping', PRERELEASE_MAPPINGS) })
       .default('error')
       .describe('How a pre-release version becomes a ProductVersion: error, strip (1.2.3-rc.1 → 1.2.3) or patch-offset (build = patch×100 + rc number, 99 for finals). Snapshots are always stripped, with a warning.'),
-    files: z.array(z.string()).default([]).describe('Globs, relative to release.yaml, of extra files installed beside the binaries.'),
+    files: fileSpecs('Extra files installed beside the binaries.'),
     exclude: z.array(z.string()).default([]).describe('Globs removed from files.'),
     template: z.string().optional().describe('Your own product template (see wix-templates/README.md).'),
     language: z.number().int().positive().max(LCID_MAX, { error: `must be a Windows LCID (a 16-bit number, at most ${LCID_MAX}), e.g. 1033` }).default(1033),
@@ -270,13 +264,15 @@ export const configSchema = z
     archives: z
       .strictObject({
         disabled: z.boolean().default(false),
-        files: z.array(archiveFile).default([]).describe('Globs, relative to release.yaml, of files packed beside the binaries.'),
+        files: fileSpecs('Files packed beside the binaries.'),
       })
       .default({ disabled: false, files: [] }),
     msi: msi.optional(),
     msix: msixConfigSchema.optional(),
     sign: sign.optional(),
     patches: patches.optional(),
+    winget: wingetConfigSchema.optional(),
+    scoop: scoopConfigSchema.optional(),
     timestamp: timestamp.default({ servers: DEFAULT_TIMESTAMP_SERVERS, timeoutSeconds: 15, retries: 2, minIntervalSeconds: 0, probe: true }),
   })
   .superRefine((cfg, ctx) => {

@@ -57,6 +57,8 @@ export interface RunOptions {
   previous?: readonly string[];
   /** `release appinstaller --base-url`: where the packages are served (instead of msix.appinstaller.baseUrl). */
   appinstallerBaseUrl?: string;
+  /** `release channels --base-url`: where winget and Scoop download the release (instead of winget/scoop.baseUrl). */
+  channelsBaseUrl?: string;
 }
 
 /** An artifact before its file is fingerprinted: the context adds size and SHA-256. */

@@ -1,7 +1,7 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, lstat, readlink, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
-import { StageError } from '../util/errors.js';
+import { access, lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
+import { closestName } from '../util/similar.js';
 import type { ReleaseContext } from './context.js';
 import { compareOrdinal } from '../util/compare.js';
 import { describeFileType, type FileType, type SourceProblem } from '../payload/sources.js';
@@ -23,8 +23,9 @@ export interface CollectedFiles {
 }
 
 /**
- * Files named by globs relative to release.yaml (archives.files, msi.files), sorted. A glob that
- * matches nothing warns (fails when marked required); dist/ and dot files are never matched.
+ * Files named by globs relative to release.yaml (archives.files, msi.files), sorted. A path
+ * without wildcards that matches nothing is a problem, as is a glob marked required; another glob
+ * that matches nothing warns. dist/ and dot files are never matched.
  * Nothing matched is dropped in silence: what cannot be packed comes back as a problem.
  * - A symbolic link to a file inside the project is followed: packed under the link's name,
  *   with the target's contents. A link out of the project, a dangling (or looping) link and a
@@ -46,9 +47,9 @@ export async function collectProjectFiles(ctx: ReleaseContext, specs: readonly F
     const matches = (exclude.length === 0 && (await literalMatch(ctx, glob, distRel))) || (await globMatches(ctx, glob, ignore));
     const matched = matches.filter((m) => !m.dirent.isDirectory()); // a folder comes with its files
     if (matched.length === 0) {
-      const message = `${key}[${i}]: "${glob}" matches no file under ${ctx.projectDir}`;
-      if (required) throw new StageError(`${message} (marked required)`);
-      ctx.warn(message);
+      const unmatched = await unmatchedProblem(ctx, glob, required, [...key.split('.'), i, ...(typeof spec === 'string' ? [] : ['glob'])]);
+      if (unmatched) problems.push(unmatched);
+      else ctx.warn(`${ctx.positions.at([...key.split('.'), i])}: "${glob}" matches no file under ${ctx.projectDir}`);
     }
     for (const { path: name, dirent } of matched) {
       if (seen.has(name)) continue; // matched by an earlier glob too
@@ -62,6 +63,35 @@ export async function collectProjectFiles(ctx: ReleaseContext, specs: readonly F
     files: [...found.values()].sort((a, b) => compareOrdinal(a.name, b.name)),
     problems: problems.sort((a, b) => compareOrdinal(a.path, b.path)),
   };
+}
+
+/** Wildcards, braces, classes, extglobs or a negation: a pattern, not a path. */
+const GLOB_SYNTAX = /[*?[\]{}]|[!@+]\(|^!/;
+
+/**
+ * A spec that matched nothing: an error when it names one file (a literal path: the typo of
+ * LICENCE for LICENSE must not ship a package without its licence) or is marked required, with
+ * the position and a near name when the folder holds one; undefined for a wildcard (a warning).
+ */
+async function unmatchedProblem(ctx: ReleaseContext, glob: string, required: boolean, keyPath: readonly (string | number)[]): Promise<SourceProblem | undefined> {
+  const literal = !GLOB_SYNTAX.test(glob);
+  if (!literal && !required) return undefined;
+  const at = ctx.positions.at(keyPath);
+  if (!literal) return { rule: 'missing', path: `${at}: ${glob}`, detail: 'required: true, and the pattern matches no file' };
+  const own = await stat(ctx.project(glob)).catch(() => undefined);
+  if (own?.isDirectory()) return { rule: 'missing', path: `${at}: ${glob}`, detail: `a folder, not a file: name its files with "${glob.replace(/\/+$/, '')}/**"` };
+  if (own) return { rule: 'missing', path: `${at}: ${glob}`, detail: 'it exists, but is inside dist/ or excluded (exclude:), so nothing would ship it' };
+  const near = await nearName(ctx, glob);
+  return { rule: 'missing', path: `${at}: ${glob}`, detail: near ? `no such file; did you mean ${near}?` : 'no such file' };
+}
+
+/** The name in the same folder closest to `glob`'s (a case or one- or two-letter slip), as written, if any. */
+async function nearName(ctx: ReleaseContext, glob: string): Promise<string | undefined> {
+  const names = await readdir(dirname(ctx.project(glob))).catch(() => [] as string[]);
+  const found = closestName(basename(glob), names);
+  if (found === undefined) return undefined;
+  const folder = dirname(glob);
+  return folder === '.' ? found : `${folder}/${found}`;
 }
 
 /** A plain relative path without glob syntax: README.md, docs/guide.txt. */

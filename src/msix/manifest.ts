@@ -2,7 +2,7 @@
 // Dependencies (Windows.Desktop, the versions tested), Resources, one Application started as
 // Windows.FullTrustApplication with its VisualElements and, for a command-line tool, an app
 // execution alias, and the runFullTrust capability. Validated by the tests against Microsoft's
-// schemas (test/fixtures/schemas/appx/AppxManifest-all.xsd).
+// schemas (schema/vendor/appx/AppxManifest-all.xsd).
 //
 // The alias is the desktop bridge's (uap3:AppExecutionAlias with desktop:ExecutionAlias, as
 // winget's own package declares it): Windows puts `<alias>` on PATH

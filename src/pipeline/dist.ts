@@ -142,8 +142,11 @@ async function moveAside(distDir: string, paths: readonly string[]): Promise<Del
   await mkdir(aside);
   const deletion = deleteLater(aside);
   await Promise.all(files.map((f, i) => rename(f, join(aside, String(i))).catch(() => rm(f, { force: true }))));
-  // Folders of release files (hello_windows_amd64/) go when they are left empty.
-  for (const folder of new Set(files.map(dirname))) if (folder !== distDir) await rmdir(folder).catch(() => undefined);
+  // Folders of release files (hello_windows_amd64/, winget/manifests/a/Acme/Hello/1.0.0/) go
+  // when they are left empty, up to dist/, deepest first.
+  const folders = new Set<string>();
+  for (const file of files) for (let f = dirname(file); f !== distDir && f.startsWith(distDir); f = dirname(f)) folders.add(f);
+  for (const folder of [...folders].sort((a, b) => b.length - a.length)) await rmdir(folder).catch(() => undefined);
   return deletion();
 }
 

@@ -218,7 +218,7 @@ class DistOpening {
  * end, so a release with five mistakes reports five, not one per run; nothing but the gates
  * starts before all have passed.
  */
-function prepareStages(ctx: ReleaseContext, stages: readonly Stage[], sequential: boolean, onFailure: (stage: Stage, error: unknown) => void) {
+export function prepareStages(ctx: ReleaseContext, stages: readonly Stage[], sequential: boolean, onFailure: (stage: Stage, error: unknown) => void) {
   const failures: { stage: Stage; error: unknown }[] = [];
   let previous: Promise<unknown> = Promise.resolve();
   const steps = new Map(
@@ -247,14 +247,14 @@ function prepareStages(ctx: ReleaseContext, stages: readonly Stage[], sequential
   };
 }
 
-type Preparation = ReturnType<typeof prepareStages>;
+export type Preparation = ReturnType<typeof prepareStages>;
 
 /**
  * What a run that failed before building reports: every preparation's problem and a check's
  * (the gate's error, when one failed too), together; one problem is reported as itself. A run
  * that failed later, with every preparation passed, reports its own error.
  */
-async function preflightFailure(err: unknown, preparation: Preparation): Promise<unknown> {
+export async function preflightFailure(err: unknown, preparation: Preparation): Promise<unknown> {
   const prepared = await preparation.failures();
   if (prepared.length === 0) return err;
   const gate = err instanceof CancelledError ? [] : [err];

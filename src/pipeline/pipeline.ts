@@ -8,9 +8,11 @@ import { manifests } from '../stages/manifests.js';
 import { msi } from '../stages/msi.js';
 import { msix } from '../stages/msix.js';
 import { patches } from '../stages/patches.js';
+import { scoop } from '../stages/scoop.js';
 import { signBinaries } from '../stages/sign/binaries.js';
 import { signPackages } from '../stages/sign/packages.js';
 import { versionResources } from '../stages/versionResources.js';
+import { winget } from '../stages/winget.js';
 
 /**
  * A release, in order. Version, commit and date are read before the first stage, so every stage
@@ -30,6 +32,8 @@ export const pipeline: readonly Stage[] = [
   appinstaller, //     .appinstaller files pointing at the signed MSIX packages
   archives, //         one zip per target
   patches, //          delta patches from earlier releases' signed files
+  winget, //           winget manifests naming the signed MSIs (or the zips) where they are served
+  scoop, //            a Scoop manifest for the zips
   checksums, //        last: nothing may change a release file after this
   manifests, //        artifacts.json, metadata.json
 ];

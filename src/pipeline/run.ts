@@ -12,6 +12,7 @@ import { TOOL_VERSION } from '../util/toolVersion.js';
 import { checkDistIsOurs } from './dist.js';
 import { checkDistFolder } from './distSafety.js';
 import { execute, type JobTiming, type StageTiming } from './execute.js';
+import { checkRelease } from './preflight.js';
 import { readProjectGit, releaseInfoFromFacts, releaseInfoFromGit } from './facts.js';
 import { sweepTempFolder } from './leftovers.js';
 import { lockDist, type LockPolicy } from './lock.js';
@@ -40,6 +41,8 @@ export interface BuildOptions {
   files?: ReadonlySet<string>;
   /** `release appinstaller --base-url`: where the MSIX packages are served. */
   appinstallerBaseUrl?: string;
+  /** `release channels --base-url`: where winget and Scoop download the release. */
+  channelsBaseUrl?: string;
   /** A command's own checks, once the context and the stages are known, before anything runs. */
   preflight?: (ctx: ReleaseContext, selection: Selection) => void;
   dryRun: boolean;
@@ -48,6 +51,8 @@ export interface BuildOptions {
   devCert: boolean;
   /** --previous DIR…: earlier releases to make delta patches from. */
   previous?: readonly string[];
+  /** `release check`: run every stage's preflight and the checks, build nothing, write nothing. */
+  checkOnly?: boolean;
   clean: boolean;
   /** --no-wait: refuse when another run holds dist/'s lock, instead of waiting for it. */
   noWait?: boolean;
@@ -167,13 +172,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
   if (opts.clean && !fresh) throw new UsageError('--clean starts a new release, but this run continues the one in dist/ (build is not among its stages): drop --clean, or include build');
   if (opts.split && !fresh) throw new UsageError('--split builds one part of a release: it needs the build stage');
   const distExists = await checkDistIsOurs(distDir, opts.clean);
-  if (!opts.dryRun) {
+  if (!opts.dryRun && !opts.checkOnly) {
     const leftovers = await sweepTempFolder();
     if (leftovers.length) write(opts.log, `removed what interrupted runs left in the temp folder: ${leftovers.join(', ')}`);
   }
   // One run at a time: taken before the state is read, so no other run changes it meanwhile.
   const lock: LockPolicy = { wait: opts.noWait !== true, signal: opts.signal, notice: (m) => write(opts.log, m) };
-  const unlock = distExists && !opts.dryRun ? await lockDist(distDir, lock) : undefined;
+  const unlock = distExists && !opts.dryRun && !opts.checkOnly ? await lockDist(distDir, lock) : undefined;
   try {
     let prior: ReleaseState | undefined;
     if (distExists && !opts.clean) prior = fresh ? await readPreviousState(distDir, warn) : await readStateShape(distDir, TOOL_VERSION);
@@ -212,6 +217,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
         ...(opts.files ? { files: opts.files } : {}),
         ...(opts.previous?.length ? { previous: opts.previous } : {}),
         ...(opts.appinstallerBaseUrl !== undefined ? { appinstallerBaseUrl: opts.appinstallerBaseUrl } : {}),
+        ...(opts.channelsBaseUrl !== undefined ? { channelsBaseUrl: opts.channelsBaseUrl } : {}),
       },
       runner,
       // Ctrl-C, or the end of the run: nothing a stage started outlives it.
@@ -246,6 +252,14 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
     }
 
     const outcome: BuildOutcome = { ctx, selection, timings: [], jobs: [], commands };
+    if (opts.checkOnly) {
+      try {
+        await checkRelease(ctx, selection, runScope);
+      } catch (err) {
+        outcome.error = err;
+      }
+      return outcome;
+    }
     try {
       await execute(ctx, selection, {
         fresh,

@@ -1,8 +1,7 @@
 // Where a signing key is, which signing tool can use which kind, and how release.yaml names one.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeSelfSignedCodeSigningCert } from '../tools/openssl.js';
 import { StageError, UsageError } from '../util/errors.js';
 import { runTempDir } from '../util/runId.js';
 import type { SignConfig, SigningEnv } from './settings.js';
@@ -71,11 +70,26 @@ export function credentialFrom(env: SigningEnv, cert: SignConfig['certificate'])
   throw new StageError('sign.certificate: no certificate source given');
 }
 
+/** What a --dev-cert run signs and timestamps with, and what verifies it. */
+export interface DevSigning {
+  credential: SigningCredential;
+  /** The throwaway root (PEM file): the only trust anchor of the signatures and of the timestamps. */
+  caFile: string;
+  /** The root as PEM text, for a copy beside the release (release verify trusts it there). */
+  rootPem: string;
+  /** The run's own RFC 3161 server on 127.0.0.1: timestamps need no network. */
+  timestampUrl: string;
+}
+
+/** The stand-in URL of the local timestamp authority in a dry run's listing (the same every run). */
+export const DRY_RUN_DEV_TSA = 'http://127.0.0.1/winship-dev-tsa';
+
 /**
- * A throwaway self-signed code-signing certificate for local packaging. Windows will not trust
- * it: say so loudly, and keep it out of anything that looks like a release.
+ * A throwaway root, a code-signing certificate and a timestamp authority it issued, for local
+ * packaging without a certificate or a network. Windows will not trust them: say so loudly, and
+ * keep them out of anything that looks like a release (signatures are marked devCert).
  */
-export function devCredential(env: SigningEnv): Promise<{ credential: SigningCredential; caFile: string }> {
+export function devCredential(env: SigningEnv): Promise<DevSigning> {
   // One per run (one runner): the signing plan signs with the certificate an MSIX package was
   // given the Publisher of.
   let made = devCredentials.get(env.runner);
@@ -86,17 +100,30 @@ export function devCredential(env: SigningEnv): Promise<{ credential: SigningCre
   return made;
 }
 
-const devCredentials = new WeakMap<SigningEnv['runner'], Promise<{ credential: SigningCredential; caFile: string }>>();
+const devCredentials = new WeakMap<SigningEnv['runner'], Promise<DevSigning>>();
 
-async function makeDevCredential(env: SigningEnv): Promise<{ credential: SigningCredential; caFile: string }> {
-  // A dry run only prints the openssl command: no folder, and the same listing every time.
-  // Its throwaway key lives in the run's own temp folder (0700): removed when the run ends, and
+async function makeDevCredential(env: SigningEnv): Promise<DevSigning> {
+  if (env.runner.dryRun) {
+    // A dry run makes nothing and lists the same lines every time.
+    env.logger.info('# make a throwaway root, code-signing certificate and timestamp authority for --dev-cert (in process, no network)');
+    const dir = '<dev cert dir>';
+    return { credential: { kind: 'pem', cert: join(dir, 'dev-cert.pem'), key: join(dir, 'dev-key.pem') }, caFile: join(dir, 'dev-root.pem'), rootPem: '', timestampUrl: DRY_RUN_DEV_TSA };
+  }
+  const [{ makeDevPki }, { startLocalTimestampAuthority }] = await Promise.all([import('./devPki.js'), import('../tsa/responder.js')]);
+  const pki = await makeDevPki();
+  // The throwaway key lives in the run's own temp folder (0700): removed when the run ends, and
   // by the next run's sweep when this one is killed.
-  const dir = env.runner.dryRun ? '<dev cert dir>' : join(await runTempDir(), 'dev-cert');
-  if (!env.runner.dryRun) await mkdir(dir, { mode: 0o700 });
-  const certOut = join(dir, 'dev-cert.pem');
-  const keyOut = join(dir, 'dev-key.pem');
-  await makeSelfSignedCodeSigningCert(env.runner, { keyOut, certOut, subject: '/CN=winship development certificate - NOT FOR RELEASE', days: 7 });
-  env.warn('--dev-cert: signing with a throwaway self-signed certificate. Windows and SmartScreen will NOT trust these files: use them for local testing only, never publish them.');
-  return { credential: { kind: 'pem', cert: certOut, key: keyOut }, caFile: certOut };
+  const dir = join(await runTempDir(), 'dev-cert');
+  await mkdir(dir, { mode: 0o700 });
+  const cert = join(dir, 'dev-cert.pem');
+  const key = join(dir, 'dev-key.pem');
+  const caFile = join(dir, 'dev-root.pem');
+  await Promise.all([writeFile(cert, pki.signerChainPem), writeFile(key, pki.signerKeyPem, { mode: 0o600 }), writeFile(caFile, pki.rootPem)]);
+  // Stopped with the run (its signal), and never holding the process open.
+  const tsa = await startLocalTimestampAuthority(pki.tsa, { signal: env.signal });
+  env.warn(
+    '--dev-cert: signing with a throwaway self-signed certificate. Windows and SmartScreen will NOT trust these files: use them for local testing only, never publish them. ' +
+      `Timestamps come from a local timestamp authority (${tsa.url}), not from the network.`,
+  );
+  return { credential: { kind: 'pem', cert, key }, caFile, rootPem: pki.rootPem, timestampUrl: tsa.url };
 }

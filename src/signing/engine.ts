@@ -75,6 +75,8 @@ export interface SignFilesOptions {
   onSigned?: (record: SignedFileRecord) => void | Promise<void>;
   /** The relay the tools send timestamp requests to (tests); default: one started for this call and stopped at its end. */
   relay?: TimestampRelay;
+  /** Where that relay takes its proxy settings from (default: the process environment). */
+  relayEnv?: NodeJS.ProcessEnv;
   /**
    * Tests only (no setting or variable leads here): give osslsigncode the password through a
    * FIFO, as for versions before 2.9, whatever the installed version is.
@@ -155,7 +157,7 @@ async function withRelay<T>(options: SignFilesOptions, use: (relay: TimestampRel
   if (options.relay) return use(options.relay);
   // A dry run starts nothing: its listing names each server by a fixed placeholder.
   if (options.runner.dryRun) return use(DRY_RUN_RELAY);
-  const relay = await startTimestampRelay();
+  const relay = await startTimestampRelay(options.relayEnv ? { env: options.relayEnv } : {});
   try {
     return await use(relay);
   } finally {

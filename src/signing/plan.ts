@@ -19,6 +19,11 @@ export interface SigningPlan {
   verify: { caFile?: string; tsaCaFile?: string; onlineRevocation?: boolean };
   /** Shared by every file of the run: pacing per server and the memory of failing servers. */
   limiter: ServerLimiter;
+  /**
+   * Where the relay takes its proxy settings from (default: the process environment). --dev-cert
+   * timestamps at its own server on loopback, which no proxy can reach: none.
+   */
+  relayEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -33,23 +38,13 @@ export function chooseSigningBackend(configured: SignConfig['backend'], platform
 }
 
 export async function makeSigningPlan(env: SigningEnv, sign: SignConfig): Promise<SigningPlan> {
+  if (env.options.devCert) return devSigningPlan(env, sign);
   const resolve = (p: string | undefined) => (p === undefined ? undefined : env.project(p));
   // Timestamp tokens chain to the configured TSA roots, else to the system store (where the
   // public TSAs chain), never to caFile: -TSA-CAfile replaces the store, so a private signing
-  // root there would fail every public TSA. Also under --dev-cert, whose certificate is the
-  // root of its own chain only.
-  const tsaCaFile = resolve(sign.verify.tsaCaFile);
-  const onlineRevocation = sign.verify.onlineRevocation;
-  let credential: SigningCredential;
-  let verify: SigningPlan['verify'];
-  if (env.options.devCert) {
-    const dev = await devCredential(env);
-    credential = dev.credential;
-    verify = { caFile: dev.caFile, tsaCaFile, onlineRevocation };
-  } else {
-    credential = credentialFrom(env, sign.certificate);
-    verify = { caFile: resolve(sign.verify.caFile), tsaCaFile, onlineRevocation };
-  }
+  // root there would fail every public TSA.
+  const credential = credentialFrom(env, sign.certificate);
+  const verify: SigningPlan['verify'] = { caFile: resolve(sign.verify.caFile), tsaCaFile: resolve(sign.verify.tsaCaFile), onlineRevocation: sign.verify.onlineRevocation };
   const backend = chooseSigningBackend(sign.backend, process.platform, credential.kind);
   const mismatch = credentialMismatch(backend, credential.kind);
   if (mismatch) throw new StageError(`sign: ${mismatch}`);
@@ -64,6 +59,31 @@ export async function makeSigningPlan(env: SigningEnv, sign: SignConfig): Promis
   if (ts.probe && !env.runner.dryRun) servers = await probeServers(env, servers, timeoutMs, limiter);
   else if (env.runner.dryRun) env.logger.info(`# probe timestamp servers (RFC 3161), fastest first: ${servers.map(displayServer).join(' ')}`);
   return { sign, backend, credential, servers, minIntervalMs, timeoutMs, retries: ts.retries, verify, limiter };
+}
+
+/**
+ * --dev-cert: the throwaway certificate, and the run's own timestamp authority on loopback as the
+ * one server (timestamp.servers is not asked, and nothing goes over the network). Every
+ * signature and timestamp is verified against the throwaway root, as a release's against its
+ * roots: the token's signature, EKU, nonce and imprint are checked by the relay and the engine.
+ */
+async function devSigningPlan(env: SigningEnv, sign: SignConfig): Promise<SigningPlan> {
+  const dev = await devCredential(env);
+  const backend = chooseSigningBackend(sign.backend, process.platform, dev.credential.kind);
+  const mismatch = credentialMismatch(backend, dev.credential.kind);
+  if (mismatch) throw new StageError(`sign: ${mismatch} (--dev-cert signs with a PEM key)`);
+  return {
+    sign,
+    backend,
+    credential: dev.credential,
+    servers: [dev.timestampUrl],
+    minIntervalMs: {},
+    timeoutMs: env.config.timestamp.timeoutSeconds * 1000,
+    retries: 1,
+    verify: { caFile: dev.caFile, tsaCaFile: dev.caFile, onlineRevocation: false },
+    limiter: new ServerLimiter({}),
+    relayEnv: {},
+  };
 }
 
 /** Probe every server at once; sign with the healthy ones, fastest first. */
@@ -109,6 +129,7 @@ export async function signWithPlan(
     verify: plan.verify,
     signal: opts.signal ?? env.signal,
     limiter: plan.limiter,
+    ...(plan.relayEnv ? { relayEnv: plan.relayEnv } : {}),
     ...(opts.onSigned ? { onSigned: opts.onSigned } : {}),
     log: (line) => env.logger.info(line),
   });

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { CancelledError, StageError, UsageError } from '../util/errors.js';
+import { CancelledError, problemsOf, StageError, UsageError } from '../util/errors.js';
+import { placeholderKeys } from '../config/placeholders.js';
 import { forgetTemp, trackTemp } from '../util/fs.js';
 import { runTempDir } from '../util/runId.js';
 import type { BuildConfig } from '../config/schema.js';
@@ -18,6 +19,7 @@ export const check: ReleaseStage = {
   produces: [],
   modifies: [],
   skip: (ctx) => (ctx.config.builds.every((b) => ctx.targetsOf(b).length === 0) ? 'no targets selected' : false),
+  prepare: refusePlaceholders,
   async run(ctx, signal) {
     // The queries run side by side (each go start costs tens of ms); what they found is judged in
     // order, so the first problem reported is the first one in release.yaml.
@@ -46,6 +48,23 @@ export const check: ReleaseStage = {
     if (await exists(join(moduleDir, 'vendor'))) await checkVendorDrift(ctx, moduleDir, signal);
   },
 };
+
+/**
+ * A release must not ship what `release init` wrote where it could not guess ("TODO: your name
+ * or company" as CompanyName, copyright, MSI Manufacturer, winget Publisher). A snapshot may,
+ * with a warning: it is a local build.
+ */
+function refusePlaceholders(ctx: ReleaseContext): void {
+  const found = placeholderKeys(ctx.config);
+  if (found.length === 0) return;
+  const lines = found.map(({ key, value }) => `${ctx.positions.at(key)}: ${JSON.stringify(value)} is a placeholder (release init could not guess it)`);
+  if (ctx.release.snapshot) {
+    for (const line of lines) ctx.warn(`${line}: fine for a snapshot, refused for a release; replace it before you tag one`);
+    return;
+  }
+  const problems = problemsOf(lines.map((line) => new UsageError(`${line}; a release would ship it (CompanyName, copyright, MSI Manufacturer, package manifests): replace it with the real value`)));
+  if (problems) throw problems;
+}
 
 /** The package name at a build's main folder, or why there is none. */
 async function mainPackageOf(ctx: ReleaseContext, build: BuildConfig): Promise<{ missing?: true; name?: string; error?: unknown }> {

@@ -13,7 +13,7 @@ export const checksums: ReleaseStage = {
   id: 'checksum',
   title: 'Write checksums',
   scope: 'release',
-  consumes: ['binary', 'msi', 'msix', 'appinstaller', 'archive', 'patch', 'patches'],
+  consumes: ['binary', 'msi', 'msix', 'appinstaller', 'archive', 'patch', 'patches', 'winget', 'scoop'],
   produces: ['checksums'],
   modifies: [],
   async run(ctx) {

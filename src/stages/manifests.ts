@@ -20,7 +20,7 @@ export const manifests: ReleaseStage = {
   id: 'manifest',
   title: 'Write artifacts.json and metadata.json',
   scope: 'release',
-  consumes: ['binary', 'msi', 'msix', 'appinstaller', 'archive', 'patch', 'patches', 'checksums'],
+  consumes: ['binary', 'msi', 'msix', 'appinstaller', 'archive', 'patch', 'patches', 'winget', 'scoop', 'checksums'],
   produces: [],
   modifies: [],
   async run(ctx) {

@@ -40,3 +40,40 @@ export async function readGitFacts(runner: ToolRunner, dir: string, ignore: read
   const dirty = status.length > 0;
   return { commit, shortCommit, commitEpoch, tagsAtHead: lines(pointing), reachableTags: lines(merged), dirty };
 }
+
+/** The URL of the remote `origin` (else of the first remote), or undefined. Read only. */
+export async function gitRemoteUrl(runner: ToolRunner, dir: string): Promise<string | undefined> {
+  const q = async (...args: string[]) => (await runner.run({ tool: git, args, cwd: dir, timeoutMs: 30_000, readOnly: true })).stdout.trim();
+  try {
+    const remotes = (await q('remote')).split('\n').filter(Boolean);
+    const name = remotes.includes('origin') ? 'origin' : remotes[0];
+    return name ? (await q('remote', 'get-url', name)) || undefined : undefined;
+  } catch (err) {
+    if (err instanceof ToolFailedError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The author of HEAD (else the user.name the repository would commit with), or undefined; none
+ * outside a git work tree, where a global user.name says nothing about the project. Read only.
+ */
+export async function gitAuthorName(runner: ToolRunner, dir: string): Promise<string | undefined> {
+  const q = async (...args: string[]) => (await runner.run({ tool: git, args, cwd: dir, timeoutMs: 30_000, readOnly: true })).stdout.trim();
+  const inside = await q('rev-parse', '--is-inside-work-tree').catch(() => 'false');
+  if (inside !== 'true') return undefined;
+  for (const args of [['log', '-1', '--format=%an'], ['config', 'user.name']]) {
+    try {
+      const name = await q(...args);
+      if (name) return name;
+    } catch (err) {
+      if (!(err instanceof ToolFailedError)) throw err;
+    }
+  }
+  return undefined;
+}
+
+/** "git version 2.39.5". */
+export async function gitVersion(runner: ToolRunner): Promise<string> {
+  return (await runner.run({ tool: git, args: ['--version'], timeoutMs: 30_000, readOnly: true, input: '' })).stdout.trim();
+}

@@ -111,3 +111,44 @@ export async function goModVerify(runner: ToolRunner, cwd: string, signal?: Abor
 export async function goModVendorTo(runner: ToolRunner, cwd: string, outDir: string, signal?: AbortSignal): Promise<void> {
   await runner.run({ tool: go, args: ['mod', 'vendor', '-o', outDir], cwd, signal, timeoutMs: 10 * 60_000 });
 }
+
+/** One package of `go list`, as release init reads it. */
+export interface ListedPackage {
+  importPath: string;
+  name: string;
+  dir: string;
+  goFiles: string[];
+  imports: string[];
+  /** The package synopsis (go doc's first sentence). */
+  doc: string;
+  /** go could not load it fully (-e): its files may still be read. */
+  error: boolean;
+}
+
+const LIST_SEPARATOR = '\u001f';
+
+/**
+ * The module's packages as built for windows/amd64 (build constraints applied), read only: with
+ * -e (a package that does not compile is still listed), GOPROXY=off (a missing dependency is an
+ * error, not a download) and GOTOOLCHAIN=local (never a toolchain download).
+ */
+export async function goListPackages(runner: ToolRunner, cwd: string, signal?: AbortSignal): Promise<ListedPackage[]> {
+  const format = ['{{.ImportPath}}', '{{.Name}}', '{{.Dir}}', '{{join .GoFiles ","}}', '{{join .Imports ","}}', '{{.Doc}}', '{{if .Error}}1{{end}}'].join(LIST_SEPARATOR);
+  const { stdout } = await runner.run({
+    tool: go,
+    args: ['list', '-e', '-f', format, './...'],
+    env: { GOOS: 'windows', GOARCH: 'amd64', CGO_ENABLED: '0', GOPROXY: 'off', GOTOOLCHAIN: 'local' },
+    cwd,
+    signal,
+    timeoutMs: 5 * 60_000,
+    readOnly: true,
+  });
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes(LIST_SEPARATOR))
+    .map((line) => {
+      const [importPath = '', name = '', dir = '', files = '', imports = '', doc = '', error = ''] = line.split(LIST_SEPARATOR);
+      const list = (text: string) => text.split(',').filter(Boolean);
+      return { importPath, name, dir, goFiles: list(files), imports: list(imports), doc, error: error === '1' };
+    });
+}

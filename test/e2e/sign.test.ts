@@ -124,7 +124,7 @@ describe('release build with signing', () => {
     expect(summary.error.message).toContain('no timestamp server passed its probe');
     expect(summary.warnings.filter((w: string) => w.includes('failed its probe'))).toHaveLength(3);
     // The stages before the failure, and those left out from the start (no msix: section).
-    expect(summary.timings.map((t: { stage: string }) => t.stage)).toEqual(['check', 'build', 'resources', 'sign', 'msix', 'appinstaller']);
+    expect(summary.timings.map((t: { stage: string }) => t.stage)).toEqual(['check', 'build', 'resources', 'sign', 'msix', 'appinstaller', 'patch', 'winget', 'scoop']);
     expect(readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.zip') || f.endsWith('.msi') || f === 'artifacts.json')).toEqual([]);
   });
 
@@ -181,7 +181,8 @@ describe('--dry-run with signing', () => {
       `osslsigncode sign -pkcs12 ${pki.codeSigning.pfxPath} -readpass - -h sha256 -n Goapp -ts '<relay to ${fleet.url('fast')}>' -in ${exe} -out ${exe}.signed`,
     );
     expect(runs[0]).toMatch(/# probe timestamp servers/);
-    expect(runs[2]).toContain("openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '<dev cert dir>/dev-key.pem'");
+    expect(runs[2]).toContain('# make a throwaway root, code-signing certificate and timestamp authority for --dev-cert (in process, no network)');
+    expect(runs[2]).toContain(`osslsigncode sign -certs '<dev cert dir>/dev-cert.pem' -key '<dev cert dir>/dev-key.pem' -h sha256 -n Goapp -ts '<relay to http://127.0.0.1/winship-dev-tsa>' -in ${exe} -out ${exe}.signed`);
     expect(readdirSync(dir)).not.toContain('dist');
     expect(readdirSync(temp)).toEqual([]);
   });

@@ -35,13 +35,13 @@ describe('release CLI', () => {
     const help = await runRelease(['build', '--help'], { cwd: work });
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('--dry-run');
-    expect(help.stdout).toContain('check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, checksum, manifest');
+    expect(help.stdout).toContain('check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest');
     const bad = await runRelease(['build', '--frobnicate'], { cwd: work });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("Unknown option '--frobnicate'");
     const stage = await runRelease(['build', '--skip', 'nope', '--config', join(fixture, 'release.yaml')], { cwd: work });
     expect(stage.exitCode).toBe(2);
-    expect(stage.stderr).toContain('unknown stage "nope" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, checksum, manifest)');
+    expect(stage.stderr).toContain('unknown stage "nope" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest)');
   });
 
   it('--dry-run prints every command in order and creates no files', async () => {
@@ -135,7 +135,7 @@ describe('release CLI', () => {
     expect(skip.exitCode, skip.stderr).toBe(0);
     const timings = JSON.parse(skip.stdout).timings as Array<{ stage: string; skipped?: string }>;
     expect(timings.find((t) => t.stage === 'archive')?.skipped).toMatch(/^archive works on binary files: no stage of this run makes them/);
-    expect(timings.find((t) => t.stage === 'manifest')?.skipped).toMatch(/^manifest works on binary or msi or msix or appinstaller or archive or checksums files/);
+    expect(timings.find((t) => t.stage === 'manifest')?.skipped).toMatch(/^manifest works on binary or msi or msix or appinstaller or archive or patch or patches or winget or scoop or checksums files/);
     expect(await readdir(join(dir, 'dist')).catch(() => [])).not.toContain('artifacts.json');
     const extra = await runRelease(['build', '--skip', 'sign', 'msi'], { cwd: dir });
     expect(extra.exitCode).toBe(2);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { moduleName, starterConfig } from '../../src/cli/commands/init.js';
+import { programName } from '../../src/starter/goSource.js';
+import { renderStarterConfig } from '../../src/starter/starterConfig.js';
 import { parseConfig } from '../../src/config/load.js';
 import { wix3Xsd } from '../fixtures/schemas/paths.js';
 import { runRelease } from '../support/cli.js';
@@ -81,11 +82,12 @@ describe('release init', () => {
   });
 
   it('names the project after the module, skipping a /vN suffix, and writes a valid file for any name', async () => {
-    expect(moduleName('module github.com/acme/tool/v2\n', '/x')).toBe('tool');
-    expect(moduleName(undefined, '/src/v2')).toBe('v2');
-    expect(moduleName('module example.com/1.5\n', '/x')).toBe('1.5');
+    expect(programName('github.com/acme/tool/v2')).toBe('tool');
+    expect(programName('v2')).toBe('v2');
+    expect(programName('example.com/1.5')).toBe('1.5');
     // "1.5" unquoted would be read back as the number 1.5.
-    expect(parseConfig(starterConfig('1.5', '6E1F3C2A-9B7D-4E8F-A1B2-C3D4E5F60718')).project.name).toBe('1.5');
+    const starter = renderStarterConfig({ name: '1.5', builds: [{ id: '1-5', main: '.', binary: '1.5', gui: false, ldflags: '-s -w', sets: [] }], files: [], upgradeCode: CODE, sources: ['go.mod'] });
+    expect(parseConfig(starter).project.name).toBe('1.5');
   });
 
   it('adds an UpgradeCode to an existing file and keeps its comments', async () => {

@@ -11,12 +11,12 @@ import { repoRoot } from '../support/paths.js';
 const LAYERS: readonly (readonly string[])[] = [
   ['main.ts'], // the entry point, the only file at the root of src/
   ['cli'],
-  ['pipeline'],
+  ['pipeline', 'verify', 'doctor'], // beside the pipeline that builds a release: verify checks one built, doctor the machine
   ['stages'],
   ['context'],
   ['artifacts'],
   ['signing'],
-  ['msi', 'msix', 'pe', 'archive', 'version', 'config', 'tsa', 'payload', 'delta'], // formats and rules
+  ['msi', 'msix', 'pe', 'archive', 'version', 'config', 'tsa', 'payload', 'delta', 'channels', 'starter'], // formats and rules
   ['tools'],
   ['util'],
 ];

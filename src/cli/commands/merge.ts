@@ -13,8 +13,9 @@ import { reportRun } from '../outcome.js';
 export const mergeHelp = `Usage: release merge DIR… [-o DIR] [--targets LIST] [--config release.yaml] [--clean] [--json]
 
 Joins the parts of a release built with "release build --split --targets …" (one dist folder
-per CI machine) into one dist folder, then writes what needs the whole release: the checksums
-file and the manifests (artifacts.json, metadata.json).
+per CI machine) into one dist folder, then writes what needs the whole release: the winget and
+Scoop manifests (when release.yaml has them), the checksums file and the manifests
+(artifacts.json, metadata.json).
 
 The parts must come from the commit and release.yaml of this checkout (run merge there), hold
 different targets and different files, and together hold every target release.yaml builds (or
@@ -61,7 +62,7 @@ export async function mergeCommand(values: Record<string, unknown>, dirs: string
       config: configPath,
       distDir: out,
       skip: [],
-      only: ['checksum', 'manifest'],
+      only: ['winget', 'scoop', 'checksum', 'manifest'],
       split: false,
       dryRun: false,
       json,

@@ -6,6 +6,8 @@ import { targetOf, type Target } from '../../util/arch.js';
 import { signConfig } from '../../signing/settings.js';
 import type { SigningCredential } from '../../signing/credentials.js';
 import { problemsOf, UsageError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { DEV_ROOT_FILE } from '../../artifacts/names.js';
 
 export type Signable = 'binary' | 'msi' | 'msix';
 type SignableArtifact = ArtifactOf<Signable>;
@@ -70,6 +72,7 @@ export async function startSigning(ctx: ReleaseContext): Promise<void> {
 export async function signArtifacts(ctx: ReleaseContext, artifacts: readonly SignableArtifact[], signal: AbortSignal): Promise<void> {
   if (artifacts.length === 0) return;
   const plan = await signingPlan(ctx);
+  if (ctx.options.devCert && !ctx.runner.dryRun) await ctx.once('dev-root', () => keepDevRoot(ctx));
   const { signWithPlan } = await import('../../signing/plan.js');
   const byFile = new Map(artifacts.map((a) => [ctx.fileOf(a), a]));
   await signWithPlan(ctx, plan, [...byFile.keys()], {
@@ -80,6 +83,15 @@ export async function signArtifacts(ctx: ReleaseContext, artifacts: readonly Sig
       await ctx.record({ ...a, signature: signatureOf(ctx, record) });
     },
   });
+}
+
+/**
+ * The throwaway root of a --dev-cert run, kept beside the release (public: no key), so that
+ * `release verify` can check its signatures and a test machine can trust them on purpose.
+ */
+async function keepDevRoot(ctx: ReleaseContext): Promise<void> {
+  const { devCredential } = await import('../../signing/credentials.js');
+  await writeFileAtomic(ctx.dist(DEV_ROOT_FILE), (await devCredential(ctx)).rootPem);
 }
 
 function signatureOf(ctx: ReleaseContext, r: SignedFileRecord): NonNullable<SignableArtifact['signature']> {

@@ -131,6 +131,6 @@ describe('which stages a run runs', () => {
   });
 
   it('names unknown stages', () => {
-    expect(() => select({ only: ['zip'] })).toThrow('unknown stage "zip" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, checksum, manifest)');
+    expect(() => select({ only: ['zip'] })).toThrow('unknown stage "zip" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest)');
   });
 });
