@@ -1,13 +1,12 @@
 import { execa } from 'execa';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SHIM_DEF, SHIM_SOURCE } from '../../src/tools/wineShim.js';
 
 // Wine (Debian's wine64 8.0) is our second, independent Windows: it runs the exes we build and
 // is a real MSI client (msiexec). Helpers here make a throwaway prefix per test run.
 
 export const WINE64 = '/usr/lib/wine/wine64';
-const here = dirname(fileURLToPath(import.meta.url));
 
 export async function haveWine(): Promise<boolean> {
   return (await stat(WINE64).catch(() => undefined)) !== undefined;
@@ -24,7 +23,8 @@ export interface WinePrefix {
 
 /**
  * A fresh prefix (wineboot --init, ~4-6 s) with the ProcessPrng shim that Go >= 1.22 exes need
- * on Wine 8 (see wine/bcryptprimitives.c). The shim is compiled with mingw-w64 on first use.
+ * on Wine 8: the product's own (src/tools/wineShim.ts, which `release verify` uses), compiled with
+ * mingw-w64 on first use.
  */
 export async function createWinePrefix(prefix: string): Promise<WinePrefix> {
   await mkdir(prefix, { recursive: true });
@@ -42,11 +42,10 @@ export async function createWinePrefix(prefix: string): Promise<WinePrefix> {
 
 async function buildPrngShim(out: string): Promise<string> {
   if (await stat(out).catch(() => undefined)) return out;
-  await execa('x86_64-w64-mingw32-gcc', [
-    '-O2', '-shared', '-s', '-o', out,
-    join(here, 'wine', 'bcryptprimitives.c'),
-    join(here, 'wine', 'bcryptprimitives.def'),
-    '-ladvapi32',
-  ]);
+  const source = `${out}.c`;
+  const def = `${out}.def`;
+  await writeFile(source, SHIM_SOURCE);
+  await writeFile(def, SHIM_DEF);
+  await execa('x86_64-w64-mingw32-gcc', ['-O2', '-shared', '-s', '-o', out, source, def, '-ladvapi32']);
   return out;
 }
