@@ -176,7 +176,13 @@ describe('secrets during a signed release build', () => {
     const waitUntil = Date.now() + 300_000;
     while (fleet.server('hang').requestCount === hangBefore && Date.now() < waitUntil && run.exitCode === null) await sleep(50);
     expect(fleet.server('hang').requestCount).toBeGreaterThan(hangBefore);
-    const stuck = scan.seen.filter((p) => p.cmdline.startsWith('osslsigncode sign ')).map((p) => p.pid);
+    // The scan samples /proc every 50 ms: on a loaded machine the request can reach the server
+    // before the scan's next look. osslsigncode is waiting (its deadline is 120 s away), so
+    // give the scan its next samples instead of reading it at once.
+    const stuckPids = () => scan.seen.filter((p) => p.cmdline.startsWith('osslsigncode sign ')).map((p) => p.pid);
+    const seenBy = Date.now() + 30_000;
+    while (stuckPids().length === 0 && Date.now() < seenBy) await sleep(50);
+    const stuck = stuckPids();
     expect(stuck.length).toBeGreaterThanOrEqual(1);
     process.kill(run.pid!, 'SIGKILL');
     const result = await run;

@@ -1,14 +1,11 @@
-import { readStateShape, statePath } from '../../artifacts/state.js';
+import { statePath } from '../../artifacts/state.js';
 import { findConfig, loadConfig } from '../../config/load.js';
 import type { ReleaseContext } from '../../context/context.js';
-import { runBuild, type BuildOutcome } from '../../pipeline/run.js';
 import type { Selection } from '../../pipeline/select.js';
 import { appinstaller } from '../../stages/appinstaller.js';
 import { UsageError } from '../../util/errors.js';
-import { TOOL_VERSION } from '../../util/toolVersion.js';
 import type { CliIo } from '../io.js';
-import { parseConcurrency, processOptions } from '../options.js';
-import { reportRun } from '../outcome.js';
+import { rewriteRelease } from '../rewriteRelease.js';
 
 export const appinstallerHelp = `Usage: release appinstaller [--base-url URL] [--config release.yaml] [--json]
 
@@ -28,8 +25,6 @@ Options:
 
 export async function appinstallerCommand(values: Record<string, unknown>, positionals: string[], io: CliIo): Promise<number> {
   if (positionals.length) throw new UsageError(`release appinstaller takes no arguments (got ${positionals.join(' ')}); give the URL with --base-url URL`);
-  const json = values.json === true;
-  const log = json ? io.stderr : io.stdout;
   const configPath = await findConfig(values.config as string | undefined, io.cwd);
   const { config, distDir, positions } = await loadConfig(configPath);
   const baseUrl = values['base-url'] as string | undefined;
@@ -37,31 +32,13 @@ export async function appinstallerCommand(values: Record<string, unknown>, posit
   if (baseUrl === undefined && config.msix.appinstaller?.baseUrl === undefined) {
     throw new UsageError(`release appinstaller: give the URL the packages are served from, --base-url https://…/, or set msix.appinstaller.baseUrl (${positions.at(['msix'])})`);
   }
-  if (!(await readStateShape(distDir, TOOL_VERSION))) {
-    throw new UsageError(`release appinstaller: ${distDir} holds no release (no ${statePath(distDir)}): build it first (release build)`);
-  }
-  let outcome: BuildOutcome | undefined;
-  let thrown: unknown;
-  try {
-    outcome = await runBuild({
-      config: configPath,
-      skip: [],
-      only: [appinstaller.id],
-      split: false,
-      ...(baseUrl !== undefined ? { appinstallerBaseUrl: baseUrl } : {}),
-      dryRun: false,
-      json,
-      concurrency: parseConcurrency(undefined),
-      devCert: false,
-      clean: false,
-      noWait: values['no-wait'] === true,
-      ...processOptions(io, log),
-      preflight: checkSomethingToPoint,
-    });
-  } catch (err) {
-    thrown = err;
-  }
-  return reportRun(io, outcome, thrown, { json, dryRun: false, log, noun: 'release' });
+  return rewriteRelease('appinstaller', io, values, {
+    configPath,
+    distDir,
+    only: [appinstaller.id],
+    ...(baseUrl !== undefined ? { appinstallerBaseUrl: baseUrl } : {}),
+    preflight: checkSomethingToPoint,
+  });
 }
 
 /** A release without MSIX packages has nothing an App Installer file could install. */

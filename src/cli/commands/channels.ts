@@ -1,15 +1,12 @@
-import { readStateShape, statePath } from '../../artifacts/state.js';
 import { findConfig, loadConfig } from '../../config/load.js';
 import type { ReleaseContext } from '../../context/context.js';
-import { runBuild, type BuildOutcome } from '../../pipeline/run.js';
 import type { Selection } from '../../pipeline/select.js';
 import { scoop } from '../../stages/scoop.js';
 import { winget } from '../../stages/winget.js';
 import { UsageError } from '../../util/errors.js';
-import { TOOL_VERSION } from '../../util/toolVersion.js';
 import type { CliIo } from '../io.js';
-import { parseConcurrency, parseStageList, processOptions } from '../options.js';
-import { reportRun } from '../outcome.js';
+import { parseStageList } from '../options.js';
+import { rewriteRelease } from '../rewriteRelease.js';
 
 export const channelsHelp = `Usage: release channels [--base-url URL] [--only winget|scoop] [--config release.yaml] [--json]
 
@@ -36,8 +33,6 @@ Options:
 
 export async function channelsCommand(values: Record<string, unknown>, positionals: string[], io: CliIo): Promise<number> {
   if (positionals.length) throw new UsageError(`release channels takes no arguments (got ${positionals.join(' ')}); give the URL with --base-url URL`);
-  const json = values.json === true;
-  const log = json ? io.stderr : io.stdout;
   const configPath = await findConfig(values.config as string | undefined, io.cwd);
   const { config, distDir } = await loadConfig(configPath);
   const baseUrl = values['base-url'] as string | undefined;
@@ -48,31 +43,13 @@ export async function channelsCommand(values: Record<string, unknown>, positiona
   if (wanted.length === 0) {
     throw new UsageError(`release channels: ${configPath} has no ${only.length ? only.join(' or ') : 'winget: or scoop:'} section; add one (see README "winget and Scoop")`);
   }
-  if (!(await readStateShape(distDir, TOOL_VERSION))) {
-    throw new UsageError(`release channels: ${distDir} holds no release (no ${statePath(distDir)}): build it first (release build)`);
-  }
-  let outcome: BuildOutcome | undefined;
-  let thrown: unknown;
-  try {
-    outcome = await runBuild({
-      config: configPath,
-      skip: [],
-      only: wanted,
-      split: false,
-      ...(baseUrl !== undefined ? { channelsBaseUrl: baseUrl } : {}),
-      dryRun: false,
-      json,
-      concurrency: parseConcurrency(undefined),
-      devCert: false,
-      clean: false,
-      noWait: values['no-wait'] === true,
-      ...processOptions(io, log),
-      preflight: (ctx, selection) => checkSomethingToWrite(ctx, selection, wanted),
-    });
-  } catch (err) {
-    thrown = err;
-  }
-  return reportRun(io, outcome, thrown, { json, dryRun: false, log, noun: 'release' });
+  return rewriteRelease('channels', io, values, {
+    configPath,
+    distDir,
+    only: wanted,
+    ...(baseUrl !== undefined ? { channelsBaseUrl: baseUrl } : {}),
+    preflight: (ctx, selection) => checkSomethingToWrite(ctx, selection, wanted),
+  });
 }
 
 /** A run that would write no manifest is a mistake worth saying (no base URL, nothing built). */
