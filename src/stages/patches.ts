@@ -108,7 +108,8 @@ export const patches: ReleaseStage = {
   id: 'patch',
   title: 'Make delta patches',
   scope: 'release',
-  consumes: ['binary', 'msi', 'archive'],
+  // What patches.kinds may name, so the patches wait until those files are signed and final.
+  consumes: ['binary', 'msi', 'msix', 'archive'],
   produces: ['patch', 'patches'],
   modifies: [],
   skip(ctx) {
