@@ -119,6 +119,9 @@ func decodeBodyAfter(old, body []byte, newSize int, first func() error) ([]byte,
 			} else {
 				oldPos += magnitude
 			}
+			if oldPos < 0 || oldPos > oldLen {
+				return fail(fmt.Sprintf("a seek to old position %d, outside the old file (%d bytes)", oldPos, oldLen))
+			}
 		}
 		diff64, bits, ok := m.diffLength.decode(rc)
 		if !ok {

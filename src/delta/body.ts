@@ -209,6 +209,9 @@ export function decodeBody(old: Uint8Array, body: Uint8Array, newSize: number): 
       const negative = m.seekSign.decode(rc, 0);
       const magnitude = m.seek.decode(rc) + 1;
       oldPos += negative ? -magnitude : magnitude;
+      // Every seek an encoder makes lands inside the old file: refusing others keeps the
+      // position small (a Number stays exact, as Go's int64 does).
+      if (oldPos < 0 || oldPos > old.length) throw new CorruptPatchError(`a seek to old position ${oldPos}, outside the old file (${old.length} bytes)`);
     }
     const diff = m.diffLength.decode(rc);
     const extra = m.extraLength.decode(rc);

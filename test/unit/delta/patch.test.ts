@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, createPatch, patchInfo, WrongInputError } from '../../../src/delta/patch.js';
-import { HEADER_SIZE, MAGIC, TRAILER_SIZE } from '../../../src/delta/format.js';
+import { encodeBody } from '../../../src/delta/body.js';
+import { encodeContainer, HEADER_SIZE, MAGIC, TRAILER_SIZE } from '../../../src/delta/format.js';
 import { CorruptPatchError } from '../../../src/delta/rangeCoder.js';
 
 // The patch format in process: round trips over inputs chosen to break it, a property test over
@@ -159,6 +160,13 @@ describe('refusals: never a wrong file', () => {
     newer[8] = 2;
     expect(() => patchInfo(newer)).toThrow(/format version 2; this winship reads version 1/);
     expect(MAGIC[0]).toBe(0x89);
+  });
+
+  it('refuses a seek outside the old file, even one no difference byte reads from', () => {
+    // A body no encoder of ours writes: an operation that only seeks, far past the old file.
+    const body = encodeBody(old, neu, [{ seek: 1_000_000, diff: 0, extra: neu.length }]);
+    const crafted = encodeContainer({ algorithm: 1, oldSize: old.length, newSize: neu.length, oldSha256: sha(old), newSha256: sha(neu) }, body);
+    expect(() => applyPatch(old, crafted)).toThrow('a seek to old position 1000000, outside the old file (20000 bytes)');
   });
 
   it('refuses files over the size limit when making a patch', () => {
