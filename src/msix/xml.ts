@@ -3,7 +3,7 @@
 // here, in one place, and a value XML 1.0 cannot carry (a control character) is refused.
 
 import { escapeXml } from '../msi/wix/escape.js';
-import { XMLBuilder } from '../msi/wix/fxp.js';
+import { documentBuilder } from '../msi/wix/fxp.js';
 
 export interface XmlElement {
   name: string;
@@ -37,15 +37,7 @@ function toNode(el: XmlElement): FxpNode {
   return node;
 }
 
-const builder = new XMLBuilder({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  format: true,
-  indentBy: '  ',
-  suppressEmptyNode: true,
-  processEntities: false, // value() escapes
-});
+const builder = documentBuilder(); // value() escapes
 
 /** A UTF-8 document: the XML declaration, 2-space indent, LF line ends, a final newline. */
 export function xmlDocument(root: XmlElement, declaration: Record<string, string> = { version: '1.0', encoding: 'UTF-8' }): string {

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
-import { createTestPki, type TestPki } from '../support/pki.js';
-import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
+import { startSigningFixture, type SigningFixture } from '../support/signing.js';
 
 // Signing on another machine, with the real tools: a dist/ built without signing is copied to a
 // "signing machine" (another checkout of the same commit), signed there from its release state,
@@ -16,18 +15,18 @@ import { startTsaFleet, type TsaFleet } from '../support/tsa-fleet.js';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'goapp');
 let work: string;
-let pki: TestPki;
-let fleet: TsaFleet;
+let signing: SigningFixture;
+let pki: SigningFixture['pki'];
 let env: Record<string, string>;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'winship-sign-elsewhere-'));
-  pki = await createTestPki(join(work, 'pki'));
-  fleet = await startTsaFleet(pki, [{ kind: 'healthy', name: 'tsa' }]);
-  env = { WINSHIP_PFX_PASSWORD: pki.codeSigning.pfxPassword };
+  signing = await startSigningFixture(work);
+  pki = signing.pki;
+  env = signing.env;
 });
 afterAll(async () => {
-  await fleet?.stop();
+  await signing?.stop();
 });
 
 const config = () => `project:
@@ -40,16 +39,7 @@ archives:
   files: [README.md]
 msi:
   upgradeCode: 6E1F3C2A-9B7D-4E8F-A1B2-C3D4E5F60718
-sign:
-  certificate:
-    pfx: ${pki.codeSigning.pfxPath}
-  verify:
-    caFile: ${pki.rootBundlePath}
-    tsaCaFile: ${pki.rootBundlePath}
-timestamp:
-  servers: [${fleet.url('tsa')}]
-  timeoutSeconds: 10
-`;
+${signing.yaml}`;
 
 const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const fileSha = (p: string) => sha(readFileSync(p));

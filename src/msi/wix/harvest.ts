@@ -17,7 +17,7 @@ import { isWin64, type WixArch } from './arch.js';
 import { componentGuid, componentGuidGenerator, normaliseGuid } from './guid.js';
 import { assertWixId, componentId, directoryId, idHash, installedName, normaliseRelativePath, normalisedPathKey, pathKey } from './ids.js';
 import { escapePreprocessor, escapeXml } from './escape.js';
-import { XMLBuilder } from './fxp.js';
+import { documentBuilder } from './fxp.js';
 import { comparePaths, type PayloadEntry } from './payload.js';
 
 export const WIX3_NAMESPACE = 'http://schemas.microsoft.com/wix/2006/wi';
@@ -385,15 +385,7 @@ function directoryChildren(dir: HarvestDirectory, sourceOf: SourceOf): FxpNode[]
   return children;
 }
 
-const builder = new XMLBuilder({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  format: true,
-  indentBy: '  ',
-  suppressEmptyNode: true,
-  processEntities: false, // attrValue() escapes
-});
+const builder = documentBuilder(); // attrValue() escapes
 
 /** Serialises nodes as a UTF-8 XML document: 2-space indent, LF, trailing newline. */
 export function buildXmlDocument(rootName: string, rootAttributes: Record<string, string>, children: FxpNode[]): string {
