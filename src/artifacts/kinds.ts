@@ -68,7 +68,7 @@ export const msiSchema = z
       productCode: z.string(),
       upgradeCode: z.string(),
       packageCode: z.string(),
-      backend: z.enum(['wixl', 'wix3', 'wix']),
+      backend: z.enum(['native', 'wixl', 'wix3', 'wix']),
       files: z.number().int().min(0).describe('Files installed.'),
     }),
     packs,

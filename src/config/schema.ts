@@ -93,7 +93,7 @@ const build = z
   .describe('One Go main package, built for each target.');
 
 const GUID = GUID_PATTERN; // msi/wix/guid.ts: braces optional but balanced, as normaliseGuid takes it
-const MSI_BACKENDS = ['auto', 'wixl', 'wix3', 'wix'] as const;
+const MSI_BACKENDS = ['auto', 'native', 'wixl', 'wix3', 'wix'] as const;
 
 const msi = z
   .strictObject({
@@ -101,7 +101,7 @@ const msi = z
     backend: z
       .enum(MSI_BACKENDS, { error: supported('MSI backend', MSI_BACKENDS) })
       .default('auto')
-      .describe('auto: WiX (wix, else candle/light) on Windows, wixl elsewhere.'),
+      .describe('auto = native: winship writes the MSI itself, on every OS. wixl (msitools), wix3 (candle/light) and wix (WiX v4+) run those tools.'),
     upgradeCode: z
       .string()
       .regex(GUID, 'must be a GUID like 8B0C2D4E-1A2B-4C3D-9E8F-0123456789AB (run "release init" to generate one)')
@@ -120,7 +120,7 @@ const msi = z
     exclude: z.array(z.string()).default([]).describe('Globs removed from files.'),
     template: z.string().optional().describe('Your own product template (see wix-templates/README.md).'),
     language: z.number().int().positive().max(LCID_MAX, { error: `must be a Windows LCID (a 16-bit number, at most ${LCID_MAX}), e.g. 1033` }).default(1033),
-    codepage: z.number().int().positive().default(DEFAULT_CODEPAGE),
+    codepage: z.number().int().positive().optional().describe(`The package's ANSI codepage. Default: ${DEFAULT_CODEPAGE} when every name and text fits in it, else the one codepage (932 Japanese, 1251 Cyrillic, 1253 Greek, …) that holds them all.`),
     shortcut: z
       .strictObject({
         target: z.string().describe('Installed file the Start-menu shortcut opens, e.g. hello.exe.'),

@@ -114,13 +114,7 @@ export async function doctor(o: DoctorOptions): Promise<DoctorReport> {
       add('msi backend', 'skip', cfg.msi ? 'msi.disabled is set' : 'no msi: section in release.yaml');
       return;
     }
-    let id;
-    try {
-      id = chooseBackend(cfg?.msi?.backend ?? 'auto', process.platform, has);
-    } catch (err) {
-      add('msi backend', 'fail', (err as Error).message);
-      return;
-    }
+    const id = chooseBackend(cfg?.msi?.backend ?? 'auto');
     const backend = BACKENDS[id];
     await tool('msi backend', async () => {
       const version = await backend.version(runner, cwd);

@@ -1,16 +1,15 @@
-import { StageError } from '../util/errors.js';
 import { versionAtLeast } from '../util/versions.js';
 import type { WixArch } from './wix/arch.js';
 import { summaryPlatform } from './wix/arch.js';
 import type { ToolRunner } from '../tools/runner.js';
-import { buildWithWix3, candle, wix3Version } from '../tools/wix3.js';
-import { buildWithWix, wix, wixVersion } from '../tools/wix.js';
+import { buildWithWix3, wix3Version } from '../tools/wix3.js';
+import { buildWithWix, wixVersion } from '../tools/wix.js';
 import { buildWithWixl, wixlVersion } from '../tools/wixl.js';
 
 // What each MSI backend can build, and which one a platform gets. Running the builders is the
 // adapters' job (src/tools/wixl.ts, wix3.ts, wix.ts).
 
-export type BackendId = 'wixl' | 'wix3' | 'wix';
+export type BackendId = 'native' | 'wixl' | 'wix3' | 'wix';
 
 /** What a package asks of its backend: checked before any tool runs. */
 export interface MsiFeatures {
@@ -33,6 +32,8 @@ export interface BackendBuild {
   author: string;
   language: number;
   packageCode: string;
+  /** The release date: the native backend writes it as every date in the package. */
+  date: Date;
   /** The backend version found by `version()`. */
   toolVersion?: string;
   signal?: AbortSignal;
@@ -53,6 +54,26 @@ function backendAtLeast(version: string | undefined, min: readonly number[]): bo
 }
 
 const ON_WINDOWS = 'use backend "wix" (WiX v4+) or "wix3" (WiX 3.14) on a Windows machine';
+
+/** Our own writer (src/msi/native): no tool to run, the same bytes on every OS. */
+export const nativeBackend: MsiBackend = {
+  id: 'native',
+  version: async () => NATIVE_VERSION,
+  unsupported(f) {
+    const problems: string[] = [];
+    if (f.license) problems.push(`license: the native backend has no install dialogs, so no license page; ${ON_WINDOWS} for WiX UI, or drop msi.license`);
+    if (f.ui) problems.push(`ui: the native backend has no WiX UI dialogs; ${ON_WINDOWS}, or set msi.ui: false`);
+    return problems;
+  },
+  async build(runner, b) {
+    if (runner.dryRun) return; // nothing runs: the stage has said what it would write
+    const { buildNativeMsi } = await import('./native/build.js');
+    await buildNativeMsi({ workDir: b.workDir, sources: b.sources, output: b.output, arch: b.arch, packageCode: b.packageCode, date: b.date, ...(b.signal ? { signal: b.signal } : {}) });
+  },
+};
+
+/** The native writer's version, recorded like a tool's (it changes what the bytes are). */
+export const NATIVE_VERSION = '1';
 
 export const wixlBackend: MsiBackend = {
   id: 'wixl',
@@ -102,13 +123,9 @@ export const wixBackend: MsiBackend = {
   build: (runner, b) => buildWithWix(runner, { workDir: b.workDir, sources: b.sources, output: b.output, arch: b.arch, ui: b.ui, toolVersion: b.toolVersion, signal: b.signal }),
 };
 
-export const BACKENDS: Record<BackendId, MsiBackend> = { wixl: wixlBackend, wix3: wix3Backend, wix: wixBackend };
+export const BACKENDS: Record<BackendId, MsiBackend> = { native: nativeBackend, wixl: wixlBackend, wix3: wix3Backend, wix: wixBackend };
 
-/** auto: WiX on Windows (v4+ `wix` first, then v3 candle/light), wixl everywhere else. */
-export function chooseBackend(configured: 'auto' | BackendId, platform: NodeJS.Platform, has: (command: string) => boolean): BackendId {
-  if (configured !== 'auto') return configured;
-  if (platform !== 'win32') return 'wixl';
-  if (has('wix')) return 'wix';
-  if (has('candle')) return 'wix3';
-  throw new StageError(`no WiX found on PATH: install WiX v4+ (${wix.install}) or WiX 3.14 (${candle.install})`);
+/** auto: the native writer, on every OS; the WiX backends only when asked for. */
+export function chooseBackend(configured: 'auto' | BackendId): BackendId {
+  return configured === 'auto' ? 'native' : configured;
 }

@@ -65,6 +65,7 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
       author: manufacturer,
       language: cfg.language,
       packageCode,
+      date: ctx.release.date,
       toolVersion: job.toolVersion,
       signal,
     });
@@ -80,7 +81,8 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
         for (const f of files) await writeFile(`${workDir}/${f}`, sources.files[f]!);
         await produceAtomic(output, async (out) => {
           await build(out);
-          await pinTimes(ctx, out, payload.length, wixArch);
+          // The native writer dates everything from the release date itself.
+          if (backend.id !== 'native') await pinTimes(ctx, out, payload.length, wixArch);
         });
       } finally {
         await rm(workDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { binaryFile, binaryFolder } from '../artifacts/names.js';
 import type { ReleaseContext } from '../context/context.js';
 import { checkProjectInput, collectProjectFiles, type ProjectFile } from '../context/projectFiles.js';
@@ -8,7 +9,6 @@ import { pathKey } from '../msi/wix/ids.js';
 import type { PayloadEntry } from '../msi/wix/payload.js';
 import type { BuildWixSourcesOptions } from '../msi/wix/sources.js';
 import { MsiVersionError, toMsiProductVersion } from '../msi/wix/version.js';
-import { onPath } from '../tools/path.js';
 import { archOf, targetOf, windowsArchOf, type GoArch } from '../util/arch.js';
 import { problemsOf, StageError, UsageError } from '../util/errors.js';
 import { payloadError, uniqueProblems } from '../payload/problems.js';
@@ -30,6 +30,8 @@ export interface MsiSetup {
   version: string;
   upgradeCode: string;
   extra: ProjectFile[];
+  /** msi.codepage, or the one the names and texts need (chooseCodepage). */
+  codepage: number;
 }
 
 /**
@@ -118,18 +120,31 @@ export function wixSourcesOptions(ctx: ReleaseContext, setup: MsiSetup, arch: Go
     scope: cfg.scope,
     installDirName: cfg.installDir,
     language: cfg.language,
-    codepage: cfg.codepage,
+    codepage: setup.codepage,
     ...(cfg.shortcut ? { shortcut: { target: cfg.shortcut.target, name: cfg.shortcut.name, description: cfg.shortcut.description, folderName: cfg.shortcut.folder } } : {}),
     addToPath: cfg.addToPath,
     ...(cfg.service ? { service: cfg.service } : {}),
     registry: cfg.registry,
     ...(cfg.license ? { license: ctx.project(cfg.license) } : {}),
     installDirUi: cfg.ui,
+    ...(ctx.config.project.homepage ? { homepage: ctx.config.project.homepage } : {}),
+    ...(productIcon(ctx) ? { productIcon: relativeToWorkDir(ctx, arch, productIcon(ctx)!) } : {}),
     ...(cfg.template ? { template: ctx.project(cfg.template) } : {}),
     payload,
     fragment: { sourceRelativeTo: workDirOf(ctx, arch) },
     wixl: setup.backend.id === 'wixl',
   };
+}
+
+/** The icon of the first build that has one: the product's icon in Add/Remove Programs. */
+function productIcon(ctx: ReleaseContext): string | undefined {
+  const icon = ctx.config.builds.find((b) => !b.resources.disabled && b.resources.icon)?.resources.icon;
+  return icon === undefined ? undefined : ctx.project(icon);
+}
+
+/** A path as the sources name it: relative to their folder (wixl cannot open absolute paths). */
+function relativeToWorkDir(ctx: ReleaseContext, arch: GoArch, file: string): string {
+  return path.relative(workDirOf(ctx, arch), file).split(path.sep).join('/');
 }
 
 /** Where a package's sources are written for its backend (per arch). */
@@ -187,7 +202,7 @@ export function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
         return undefined;
       }
     };
-    const backend = BACKENDS[chooseBackend(cfg.backend, process.platform, (c) => onPath(c))];
+    const backend = BACKENDS[chooseBackend(cfg.backend)];
     let noBackend = false;
     const arches = msiArches(ctx, cfg);
     const [toolVersion, extra] = await Promise.all([
@@ -202,10 +217,10 @@ export function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
     if (!noBackend) keep(() => checkBackend(backend, toolVersion, cfg, arches));
     const version = keep(() => msiProductVersion(ctx, cfg));
     const upgradeCode = keep(() => resolveUpgradeCode(ctx, cfg));
-    const payloads = new Map(arches.map((a) => [a, payloadOf(ctx, packageBinaries(ctx, a), extra ?? [])] as const));
+    const payloads = new Map(arches.map((a) => [a, payloadOf(ctx, packageBinaries(ctx, a), extra?.files ?? [])] as const));
     if (extra) problems.push(...installedTargetProblems(ctx, cfg, payloads));
     if (problems.length || version === undefined || upgradeCode === undefined || !extra) throw problemsOf(problems);
-    const setup: MsiSetup = { cfg, backend, ...(toolVersion ? { toolVersion } : {}), arches, version, upgradeCode, extra };
+    const setup: MsiSetup = { cfg, backend, ...(toolVersion ? { toolVersion } : {}), arches, version, upgradeCode, extra: extra.files, codepage: extra.codepage };
     await renderEveryPackage(payloads, (arch, payload) => wix.then((m) => m.buildWixSources(wixSourcesOptions(ctx, setup, arch, payload))));
     return setup;
   });
@@ -244,10 +259,11 @@ async function renderEveryPackage(payloads: ReadonlyMap<GoArch, PayloadEntry[]>,
  * from release.yaml, msi.files) against the shared payload rules and the package codepage.
  * Everything found is refused in one error.
  */
-export async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches: readonly GoArch[], wixl: boolean): Promise<ProjectFile[]> {
+export async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches: readonly GoArch[], wixl: boolean): Promise<{ files: ProjectFile[]; codepage: number }> {
   // The MSI name rules (codepage tables, WiX syntax) are loaded when an MSI is planned, not at start-up.
   const { findNameProblems, MSI_RULE_TITLES } = await import('../msi/wix/payload.js');
   const { files, problems } = await collectProjectFiles(ctx, cfg.files, 'msi.files', cfg.exclude);
+  const codepage = cfg.codepage ?? (await packageCodepage(ctx, cfg, [...arches.flatMap((a) => plannedBinaryNames(ctx, a)), ...files.map((f) => f.name)]));
   const inputs = [
     ['msi.license', cfg.license],
     ['msi.template', cfg.template],
@@ -257,7 +273,7 @@ export async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches
   const names = arches.flatMap((arch) =>
     findNameProblems(
       [...plannedBinaryNames(ctx, arch), ...files.map((f) => f.name)].map((relativePath) => ({ relativePath, sourcePath: '', kind: 'file' as const })),
-      { codepage: cfg.codepage, wixl },
+      { codepage, wixl },
     ),
   );
   const all = uniqueProblems([...problems, ...refused.map((c) => c.problem!), ...names]);
@@ -272,5 +288,31 @@ export async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches
       'Nothing was built. Rename, move or remove these files, or leave them out (msi.exclude); copy files from outside the project into it.',
     );
   }
-  return files;
+  return { files, codepage };
+}
+
+/**
+ * The codepage a package's names and texts fit in (src/msi/wix/codepage.ts chooseCodepage), or a
+ * UsageError listing the names outside Windows-1252 when no one ANSI codepage holds them all.
+ */
+async function packageCodepage(ctx: ReleaseContext, cfg: MsiConfig, paths: readonly string[]): Promise<number> {
+  const { chooseCodepage, unrepresentableChars } = await import('../msi/wix/codepage.js');
+  const texts = [
+    cfg.productName ?? ctx.config.project.name,
+    cfg.manufacturer ?? ctx.config.project.vendor,
+    cfg.installDir,
+    cfg.shortcut?.name,
+    cfg.shortcut?.description,
+    cfg.shortcut?.folder,
+    cfg.service?.displayName,
+    cfg.service?.description,
+    ...cfg.registry.flatMap((r) => [r.key, r.name, r.value]),
+  ].filter((t): t is string => t !== undefined);
+  const names = paths.flatMap((p) => p.split('/')).map((n) => n.normalize('NFC'));
+  const chosen = chooseCodepage([...texts, ...names], cfg.language);
+  if (chosen !== undefined) return chosen;
+  const outside = [...new Set([...texts, ...paths])].filter((t) => unrepresentableChars(t.normalize('NFC'), 1252).length > 0);
+  throw new UsageError(
+    `msi: no one Windows codepage holds every name and text of the package (an MSI stores its strings in one ANSI codepage; UTF-8 is not supported by Windows Installer). These are outside Windows-1252:\n${outside.map((t) => `  - ${t}`).join('\n')}\nKeep one package's names to one script (Latin, Greek, Cyrillic, Japanese…), or set msi.codepage and rename what does not fit.`,
+  );
 }

@@ -7,6 +7,7 @@
 // So names and texts are checked before anything is built.
 
 import { StageError } from '../../util/errors.js';
+import { describeChar } from '../../payload/names.js';
 
 /** Windows-1252 bytes 0x80-0x9F (the part that differs from Latin-1). 0x81, 0x8D, 0x8F, 0x90
  * and 0x9D are unassigned. Source: unicode.org MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT. */
@@ -110,5 +111,81 @@ export function isRepresentable(text: string, codepage: number): boolean {
   return unrepresentableChars(text, codepage).length === 0;
 }
 
+const encoders = new Map<number, ReadonlyMap<number, readonly number[]>>();
+
+/** Code point → the bytes `codepage` stores it as (learned from the decoder, like the charset). */
+function encoderFor(codepage: number): ReadonlyMap<number, readonly number[]> {
+  const cached = encoders.get(codepage);
+  if (cached) return cached;
+  const map = new Map<number, number[]>();
+  if (codepage === 1252) {
+    for (let b = 0; b <= 0xff; b++) if (b < 0x80 || b >= 0xa0) map.set(b, [b]);
+    // CP1252_HIGH lists the assigned bytes of 0x80-0x9F in order; place each at its byte.
+    let i = 0;
+    for (let b = 0x80; b <= 0x9f; b++) {
+      if ([0x81, 0x8d, 0x8f, 0x90, 0x9d].includes(b)) continue;
+      map.set(CP1252_HIGH[i++]!, [b]);
+    }
+  } else {
+    const label = DECODED_CODEPAGES[codepage];
+    if (label === undefined) codepageCharset(codepage); // throws the supported-codepages error
+    const decoder = new TextDecoder(label!, { fatal: false });
+    const learn = (bytes: number[]): void => {
+      const chars = [...decoder.decode(Uint8Array.from(bytes))];
+      const c = chars.length === 1 ? chars[0]!.codePointAt(0)! : -1;
+      if (c >= 0 && c !== 0xfffd && !(c >= 0x80 && c <= 0x9f) && !map.has(c)) map.set(c, bytes);
+    };
+    for (let b = 0; b <= 0xff; b++) learn([b]);
+    if (codepage >= 932 && codepage <= 950) {
+      for (let lead = 0x81; lead <= 0xfe; lead++) for (let trail = 0x40; trail <= 0xfe; trail++) learn([lead, trail]);
+    }
+  }
+  encoders.set(codepage, map);
+  return map;
+}
+
+/** `text` in `codepage`'s bytes; throws for a character it cannot hold (check with unrepresentableChars first). */
+export function encodeInCodepage(text: string, codepage: number): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) ascii = false;
+  if (ascii) return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  const map = encoderFor(codepage);
+  const out: number[] = [];
+  for (const ch of text) {
+    const bytes = map.get(ch.codePointAt(0)!);
+    if (!bytes) throw new StageError(`"${text}" has a character codepage ${codepage} cannot hold: ${describeChar(ch)}`);
+    out.push(...bytes);
+  }
+  return Uint8Array.from(out);
+}
+
+/** The ANSI codepage a Windows language (LCID) uses, for the languages whose scripts need one. */
+const LANGUAGE_CODEPAGES: Record<number, number> = {
+  1029: 1250, 1038: 1250, 1045: 1250, 1050: 1250, 1051: 1250, 1060: 1250,
+  1049: 1251, 1058: 1251, 1026: 1251, 1059: 1251, 3098: 1251,
+  1032: 1253, 1055: 1254, 1037: 1255, 1025: 1256, 1061: 1257, 1062: 1257, 1063: 1257, 1066: 1258,
+  1054: 874, 1041: 932, 2052: 936, 1042: 949, 1028: 950,
+};
+
+/**
+ * The codepage for a package holding `texts`: the language's own when it holds them all, else
+ * 1252, else the first ANSI codepage that does; undefined when none holds them all. UTF-8 (65001)
+ * is never chosen: Windows Installer supports it only unofficially (WiX v3 docs: "not officially
+ * supported because of user interface issues"; Microsoft's setup blog: strings convert, but
+ * dialogs may not display them).
+ */
+export function chooseCodepage(texts: readonly string[], language?: number): number | undefined {
+  const wanted = new Set<number>();
+  for (const t of texts) for (const ch of t) if (ch.codePointAt(0)! >= 0x80) wanted.add(ch.codePointAt(0)!);
+  if (wanted.size === 0) return DEFAULT_CODEPAGE;
+  const preferred = language === undefined ? undefined : LANGUAGE_CODEPAGES[language];
+  const order = [...(preferred ? [preferred] : []), DEFAULT_CODEPAGE, ...SUPPORTED_CODEPAGES.filter((c) => c !== DEFAULT_CODEPAGE && c !== preferred)];
+  return order.find((cp) => {
+    const set = codepageCharset(cp);
+    for (const c of wanted) if (!set.has(c)) return false;
+    return true;
+  });
+}
+
 // How a character is named in error messages: one definition for every payload rule.
-export { describeChar } from '../../payload/names.js';
+export { describeChar };

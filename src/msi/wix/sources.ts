@@ -92,6 +92,10 @@ export interface ProductOptions {
   license?: string;
   /** WixUI_InstallDir dialogs (WiX backends only; needs `license`). */
   installDirUi?: boolean;
+  /** Add/Remove Programs' "more information" link (ARPURLINFOABOUT). */
+  homepage?: string;
+  /** The product's icon in Add/Remove Programs (ARPPRODUCTICON): an .ico, as the backend reads the path. */
+  productIcon?: string;
 }
 
 export interface BuildWixSourcesOptions extends ProductOptions {
@@ -150,6 +154,7 @@ function tableTexts(o: ProductOptions): Array<[string, string | undefined]> {
     ['manufacturer', o.manufacturer],
     ['installDirName', o.installDirName],
     ['downgradeErrorMessage', o.downgradeErrorMessage],
+    ['homepage', o.homepage],
     ['shortcut.name', o.shortcut?.name],
     ['shortcut.description', o.shortcut?.description],
     ['shortcut.folderName', o.shortcut?.folderName],
@@ -263,7 +268,11 @@ export function productTemplateData(
     registryValues: [],
     license: options.license !== undefined,
     installDirUi: options.installDirUi === true,
+    homepage: options.homepage !== undefined,
+    productIcon: options.productIcon !== undefined,
   };
+  if (options.homepage !== undefined) vars.homepageUrl = options.homepage;
+  if (options.productIcon !== undefined) vars.productIconFile = options.productIcon;
 
   if (options.shortcut) {
     const s = options.shortcut;

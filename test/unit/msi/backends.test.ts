@@ -6,12 +6,15 @@ import { parseWixVersion } from '../../../src/tools/wix.js';
 const base = { arch: 'x64' as const, addToPath: false, license: false, ui: false, expandableRegistry: false };
 
 describe('MSI backend selection and capabilities', () => {
-  it('auto picks wixl off Windows, wix then wix3 on Windows, and says how to install WiX', () => {
-    expect(chooseBackend('auto', 'linux', () => true)).toBe('wixl');
-    expect(chooseBackend('auto', 'win32', (c) => c === 'wix' || c === 'candle')).toBe('wix');
-    expect(chooseBackend('auto', 'win32', (c) => c === 'candle')).toBe('wix3');
-    expect(() => chooseBackend('auto', 'win32', () => false)).toThrow('no WiX found on PATH: install WiX v4+');
-    expect(chooseBackend('wix3', 'linux', () => false)).toBe('wix3');
+  it('auto is the native writer on every OS; a named backend is used as named', () => {
+    expect(chooseBackend('auto')).toBe('native');
+    expect(chooseBackend('wix3')).toBe('wix3');
+    expect(chooseBackend('wixl')).toBe('wixl');
+  });
+
+  it('native: every arch, PATH and expandable registry values; no WiX UI or license page', () => {
+    expect(BACKENDS.native.unsupported({ ...base, arch: 'arm64', addToPath: true, expandableRegistry: true }, '1')).toEqual([]);
+    expect(BACKENDS.native.unsupported({ ...base, license: true, ui: true }, '1')).toHaveLength(2);
   });
 
   it('wixl: arm64 is built (x64 + summary fix-up); PATH only from 0.105; never license or UI', () => {
