@@ -3,7 +3,7 @@ import { binaryFile, binaryFolder } from '../artifacts/names.js';
 import type { ReleaseContext } from '../context/context.js';
 import { checkProjectInput, collectProjectFiles, type ProjectFile } from '../context/projectFiles.js';
 import { plannedBinaryNames } from '../context/payload.js';
-import { BACKENDS, chooseBackend, type MsiBackend } from '../msi/backends.js';
+import { BACKENDS, chooseBackend, type BackendId, type MsiBackend } from '../msi/backends.js';
 import { normaliseGuid, upgradeCodeFromName, upgradeCodeFromNameWarning } from '../msi/wix/guid.js';
 import { pathKey } from '../msi/wix/ids.js';
 import type { PayloadEntry } from '../msi/wix/payload.js';
@@ -133,6 +133,7 @@ export function wixSourcesOptions(ctx: ReleaseContext, setup: MsiSetup, arch: Go
     payload,
     fragment: { sourceRelativeTo: workDirOf(ctx, arch) },
     wixl: setup.backend.id === 'wixl',
+    splitCabinets: setup.backend.id === 'native',
   };
 }
 
@@ -211,7 +212,7 @@ export function msiSetup(ctx: ReleaseContext): Promise<MsiSetup> {
         problems.push(err);
         return undefined;
       }),
-      checkedPayload(ctx, cfg, arches, backend.id === 'wixl').catch((err: Error) => void problems.push(err)),
+      checkedPayload(ctx, cfg, arches, backend.id).catch((err: Error) => void problems.push(err)),
     ]);
     if (toolVersion) ctx.toolVersions[backend.id] = toolVersion;
     if (!noBackend) keep(() => checkBackend(backend, toolVersion, cfg, arches));
@@ -259,11 +260,14 @@ async function renderEveryPackage(payloads: ReadonlyMap<GoArch, PayloadEntry[]>,
  * from release.yaml, msi.files) against the shared payload rules and the package codepage.
  * Everything found is refused in one error.
  */
-export async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches: readonly GoArch[], wixl: boolean): Promise<{ files: ProjectFile[]; codepage: number }> {
+export async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches: readonly GoArch[], backend: BackendId): Promise<{ files: ProjectFile[]; codepage: number }> {
+  const wixl = backend === 'wixl';
+  const native = backend === 'native';
   // The MSI name rules (codepage tables, WiX syntax) are loaded when an MSI is planned, not at start-up.
   const { findNameProblems, MSI_RULE_TITLES } = await import('../msi/wix/payload.js');
   const { files, problems } = await collectProjectFiles(ctx, cfg.files, 'msi.files', cfg.exclude);
-  const codepage = cfg.codepage ?? (await packageCodepage(ctx, cfg, [...arches.flatMap((a) => plannedBinaryNames(ctx, a)), ...files.map((f) => f.name)]));
+  // wixl ignores the codepage and stores names as Windows-1252 (measured, 0.101).
+  const codepage = cfg.codepage ?? (wixl ? 1252 : await packageCodepage(ctx, cfg, [...arches.flatMap((a) => plannedBinaryNames(ctx, a)), ...files.map((f) => f.name)]));
   const inputs = [
     ['msi.license', cfg.license],
     ['msi.template', cfg.template],
@@ -273,7 +277,7 @@ export async function checkedPayload(ctx: ReleaseContext, cfg: MsiConfig, arches
   const names = arches.flatMap((arch) =>
     findNameProblems(
       [...plannedBinaryNames(ctx, arch), ...files.map((f) => f.name)].map((relativePath) => ({ relativePath, sourcePath: '', kind: 'file' as const })),
-      { codepage, wixl },
+      { codepage, wixl, splitCabinets: native },
     ),
   );
   const all = uniqueProblems([...problems, ...refused.map((c) => c.problem!), ...names]);

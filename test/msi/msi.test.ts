@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, FIXED_DATE, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
@@ -24,6 +24,7 @@ msi:
   files: [README.md, "docs/*.txt"]
   shortcut:
     target: goapp.exe
+  addToPath: true
   registry:
     - key: Software\\Fixture\\goapp
       name: Version
@@ -85,13 +86,13 @@ beforeAll(async () => {
   expect(r2.exitCode, r2.stderr).toBe(0);
 });
 
-describe('MSI packages built with wixl', () => {
+describe('MSI packages written by the native backend (the default)', () => {
   it('registers x64, x86 and arm64 packages with their codes in artifacts.json and checksums', () => {
     const doc = JSON.parse(readFileSync(join(v1, 'dist', 'artifacts.json'), 'utf8'));
     const msis = doc.artifacts.filter((a: { kind: string }) => a.kind === 'msi');
     expect(msis.map((m: { name: string }) => m.name)).toEqual(['goapp_1.0.0_x86.msi', 'goapp_1.0.0_x64.msi', 'goapp_1.0.0_arm64.msi']);
     for (const m of msis) {
-      expect(m.msi).toMatchObject({ arch: expect.any(String), productVersion: '1.0.0', upgradeCode: UPGRADE_CODE, backend: 'wixl', files: 4 });
+      expect(m.msi).toMatchObject({ arch: expect.any(String), productVersion: '1.0.0', upgradeCode: UPGRADE_CODE, backend: 'native', files: 4 });
       expect(m.msi.productCode).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-5[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/);
     }
     expect(new Set(msis.map((m: { msi: { productCode: string } }) => m.msi.productCode)).size).toBe(3);
@@ -125,6 +126,15 @@ describe('MSI packages built with wixl', () => {
     for (const c of x86.filter((c) => c[5]!.startsWith('fil'))) expect(c[3]).toBe('0');
     const dirs = (await table(msi, 'Directory')).map((r) => r[0]);
     expect(dirs).toEqual(expect.arrayContaining(['TARGETDIR', 'ProgramFiles64Folder', 'INSTALLFOLDER']));
+    // What wixl 0.101 cannot write: the exe's version (Windows Installer compares it on upgrade),
+    // PATH, the Add/Remove Programs contact, hashes of unversioned files, _Validation.
+    const exe = (await table(msi, 'File')).find((r) => r[2] === 'goapp.exe')!;
+    expect(exe[4]).toMatch(/^1\.0\.0\.0$/);
+    expect(exe[5]).toBe('1033');
+    expect(await table(msi, 'Environment')).toEqual([['PathEnvironment', '=-*PATH', '[~];[INSTALLFOLDER]', 'cmpPathEnvironment']]);
+    expect(props.ARPCONTACT).toBe('Fixture & Sons');
+    expect((await table(msi, 'MsiFileHash')).map((r) => r[0]).sort()).toHaveLength(3);
+    expect((await table(msi, '_Validation')).some((r) => r[0] === 'File' && r[1] === 'Sequence')).toBe(true);
   });
 
   it('marks each package with its platform and a PackageCode derived from its inputs', async () => {
@@ -157,7 +167,8 @@ describe('MSI packages built with wixl', () => {
   it('is byte-reproducible: the same commit built again elsewhere, later, gives identical MSIs', async () => {
     const again = join(work, 'v1-again');
     await cp(v1, again, { recursive: true, filter: (p) => basename(p) !== 'dist' }); // new mtimes everywhere
-    const r = await runRelease(['build', '--targets', 'windows/amd64,windows/386'], { cwd: again });
+    // Another folder, new mtimes, another time zone: nothing of that may reach the bytes.
+    const r = await runRelease(['build', '--targets', 'windows/amd64,windows/386'], { cwd: again, env: { TZ: 'Asia/Tokyo' } });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/byte-reproducible/);
     for (const arch of ['x64', 'x86']) {
@@ -208,6 +219,13 @@ describe('Wine msiexec as an independent MSI client', () => {
     expect(Object.keys(treeHashes(installDir())).sort()).toEqual(['README.md', 'docs/a.txt', 'docs/b.txt', 'goapp.exe']);
     const run1 = await wine.run(['C:\\Program Files\\goapp\\goapp.exe']);
     expect(run1.stdout).toMatch(/^goapp version=1\.0\.0 commit=[0-9a-f]{40} date=2026-03-14T15:09:26Z/);
+    // PATH in the system environment, seen by a new process; the shortcut in the Start menu.
+    const systemPath = async () => (await wine.run(['reg', 'query', 'HKLM\\System\\CurrentControlSet\\Control\\Session Manager\\Environment', '/v', 'PATH'])).stdout;
+    expect(await systemPath()).toContain('C:\\Program Files\\goapp\\');
+    expect((await wine.run(['cmd', '/c', 'goapp'])).stdout).toContain('version=1.0.0');
+    // Wine puts the all-users Start menu in the (only) user's profile.
+    const shortcut = join(wine.driveC, 'users', userInfo().username, 'AppData', 'Roaming', 'Microsoft', 'Windows', 'Start Menu', 'Programs', 'goapp');
+    expect(readdirSync(shortcut)).toEqual(['goapp.lnk']);
     const reg1 = (await wine.run(['reg', 'query', 'HKLM\\Software\\Fixture\\goapp'])).stdout;
     expect(reg1).toMatch(/Version\s+REG_SZ\s+1\.0\.0/);
     expect(reg1).toMatch(/InstallDir\s+REG_SZ\s+C:\\Program Files\\goapp\\/);
@@ -226,6 +244,8 @@ describe('Wine msiexec as an independent MSI client', () => {
 
     await wine.run(['msiexec', '/x', join(v2, 'dist', 'goapp_2.0.0_x64.msi'), '/qn']);
     expect(existsSync(installDir())).toBe(false);
+    expect(await systemPath()).not.toContain('goapp');
+    expect(existsSync(shortcut)).toBe(false);
     const gone = await wine.run(['reg', 'query', 'HKLM\\Software\\Fixture\\goapp'], { reject: false });
     expect(gone.exitCode).not.toBe(0);
   });
@@ -240,7 +260,7 @@ describe('MSI configuration errors', () => {
   };
 
   it('refuses addToPath, license and ui with wixl 0.101 before running wixl, naming the backend and the way out', async () => {
-    const dir = await project('path', `${msiConfig('  addToPath: true\n  license: LICENSE\n  ui: true\n')}`);
+    const dir = await project('path', `${msiConfig('  backend: wixl\n  license: LICENSE\n  ui: true\n')}`);
     await writeFile(join(dir, 'release.yaml'), (await readFile(join(dir, 'release.yaml'), 'utf8')).replace('[windows/amd64, windows/arm64, windows/386]', '[windows/amd64]'));
     const r = await runRelease(['build'], { cwd: dir });
     expect(r.exitCode).toBe(2);
@@ -267,7 +287,8 @@ describe('MSI configuration errors', () => {
   });
 
   it('refuses payload names Windows cannot hold, listing each path', async () => {
-    const dir = await project('names', msiConfig().replace('files: [README.md, "docs/*.txt"]', 'files: ["docs/**"]'));
+    // wixl: it writes an empty FileName for a name outside Windows-1252, so such names are refused too.
+    const dir = await project('names', msiConfig('  backend: wixl\n').replace('  addToPath: true\n', '').replace('files: [README.md, "docs/*.txt"]', 'files: ["docs/**"]'));
     await writeFile(join(dir, 'docs', 'CON.txt'), 'x');
     await writeFile(join(dir, 'docs', 'A.TXT'), 'x');
     await writeFile(join(dir, 'docs', 'ελληνικά.md'), 'x');

@@ -158,7 +158,7 @@ export function encodeDatabase(tables: readonly Table[], codepage: number): Enco
   pv.setUint16(2, ((codepage >>> 16) & 0x7fff) | (longRefs ? 0x8000 : 0), true);
   const data: Uint8Array[] = [];
   strings.forEach((s, i) => {
-    const missing = unrepresentableChars(s, codepage);
+    const missing = /^[\x00-\x7f]*$/.test(s) ? [] : unrepresentableChars(s, codepage);
     if (missing.length) throw new DatabaseError(`"${s}" has characters codepage ${codepage} cannot hold: ${missing.join(' ')}`);
     const bytes = encodeInCodepage(s, codepage);
     if (bytes.byteLength > 0xffff) throw new DatabaseError(`a string of ${bytes.byteLength} bytes is longer than the 65,535 an MSI string holds: "${s.slice(0, 40)}…"`);

@@ -4,6 +4,7 @@
 // size, version resource and MD5 are taken from the same bytes that go into the cabinet.
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StageError } from '../../util/errors.js';
@@ -19,8 +20,12 @@ import { packageSummary, packageTables, type FileFacts } from './tables.js';
 
 /** Windows Installer cannot open a package of 2 GiB or more. */
 export const MAX_PACKAGE_BYTES = 0x7fffffff;
-/** Files read ahead of the one being compressed: keeps the disk busy while zlib works. */
-const READ_AHEAD = 16;
+/**
+ * Payload files are read synchronously — a promise-based readFile costs four thread-pool round
+ * trips per file, most of the time of a package of small files — but the event loop gets a turn
+ * every READ_SLICE files, so timers and sockets of other stages are not starved.
+ */
+const READ_SLICE = 256;
 
 export interface NativeBuild {
   workDir: string;
@@ -51,21 +56,19 @@ export async function buildNativeMsi(b: NativeBuild): Promise<NativeResult> {
   const files = model.components.flatMap((c) => c.files);
   const facts = new Map<string, FileFacts>();
   const cab = new CabinetBuilder(b.date, b.filesPerCabinet ? { filesPerCabinet: b.filesPerCabinet } : {});
-  const reads: Promise<Uint8Array>[] = [];
-  const readAt = (i: number) => {
-    if (i < files.length && reads[i] === undefined) {
-      const p = readFile(path.resolve(b.workDir, files[i]!.source)).catch((err: NodeJS.ErrnoException) => {
-        throw new StageError(`msi: cannot read ${files[i]!.source} (File ${files[i]!.id}): ${err.code ?? err.message}`);
-      });
-      p.catch(() => undefined);
-      reads[i] = p;
+  const read = (i: number): Uint8Array => {
+    try {
+      return readFileSync(path.resolve(b.workDir, files[i]!.source));
+    } catch (err) {
+      throw new StageError(`msi: cannot read ${files[i]!.source} (File ${files[i]!.id}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   };
   for (let i = 0; i < files.length; i++) {
-    b.signal?.throwIfAborted();
-    for (let k = i; k < i + READ_AHEAD; k++) readAt(k);
-    const data = await reads[i]!;
-    delete reads[i];
+    if (i % READ_SLICE === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      b.signal?.throwIfAborted();
+    }
+    const data = read(i);
     const version = data.byteLength > 64 && data[0] === 0x4d && data[1] === 0x5a ? readPeVersion(data) : undefined;
     const f: FileFacts = { size: data.byteLength };
     if (version) {

@@ -85,7 +85,13 @@ class Reader {
 
   opt(name: string): string | undefined {
     const v = this.el.attrs[name];
-    return v === undefined ? undefined : preprocess(v, this.el.where, name);
+    if (v === undefined) return undefined;
+    try {
+      return preprocess(v, this.el.where, name);
+    } catch (err) {
+      this.problems.push((err as Error).message);
+      return v;
+    }
   }
 
   req(name: string): string {

@@ -146,9 +146,7 @@ function encoderFor(codepage: number): ReadonlyMap<number, readonly number[]> {
 
 /** `text` in `codepage`'s bytes; throws for a character it cannot hold (check with unrepresentableChars first). */
 export function encodeInCodepage(text: string, codepage: number): Uint8Array {
-  let ascii = true;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) ascii = false;
-  if (ascii) return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  if (/^[\x00-\x7f]*$/.test(text)) return Buffer.from(text, 'latin1');
   const map = encoderFor(codepage);
   const out: number[] = [];
   for (const ch of text) {
@@ -179,7 +177,9 @@ export function chooseCodepage(texts: readonly string[], language?: number): num
   for (const t of texts) for (const ch of t) if (ch.codePointAt(0)! >= 0x80) wanted.add(ch.codePointAt(0)!);
   if (wanted.size === 0) return DEFAULT_CODEPAGE;
   const preferred = language === undefined ? undefined : LANGUAGE_CODEPAGES[language];
-  const order = [...(preferred ? [preferred] : []), DEFAULT_CODEPAGE, ...SUPPORTED_CODEPAGES.filter((c) => c !== DEFAULT_CODEPAGE && c !== preferred)];
+  // Single-byte codepages before the double-byte ones (932 also holds Greek and Cyrillic letters).
+  const rest = SUPPORTED_CODEPAGES.filter((c) => c !== DEFAULT_CODEPAGE && c !== preferred);
+  const order = [...(preferred ? [preferred] : []), DEFAULT_CODEPAGE, ...rest.filter((c) => c >= 1250 || c === 874), ...rest.filter((c) => c < 1250 && c !== 874)];
   return order.find((cp) => {
     const set = codepageCharset(cp);
     for (const c of wanted) if (!set.has(c)) return false;

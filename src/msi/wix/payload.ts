@@ -175,6 +175,8 @@ export interface NameCheckOptions {
    * once doubled, which the fragment renderer does.
    */
   wixl?: boolean;
+  /** The backend starts a new cabinet past 65,535 files (the native one): no file-count limit. */
+  splitCabinets?: boolean;
 }
 
 export type NameRule = PathRule | 'codepage' | 'wix-variable' | 'too-many-files';
@@ -219,7 +221,7 @@ export function findNameProblems(entries: readonly PayloadEntry[], options: Name
   }
   let files = 0;
   for (const entry of entries) if (entry.kind === 'file') files++;
-  if (files > MAX_CABINET_FILES) found.push({ rule: 'too-many-files', path: '', detail: `${files} files` });
+  if (!options.splitCabinets && files > MAX_CABINET_FILES) found.push({ rule: 'too-many-files', path: '', detail: `${files} files` });
   return found;
 }
 

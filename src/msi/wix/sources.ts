@@ -106,6 +106,8 @@ export interface BuildWixSourcesOptions extends ProductOptions {
   fragment?: FragmentOptions;
   /** Also apply wixl 0.101 limits to names and texts (`$(` cannot be escaped). */
   wixl?: boolean;
+  /** The backend splits cabinets itself (native): more than 65,535 files are fine. */
+  splitCabinets?: boolean;
 }
 
 export interface WixSources {
@@ -332,7 +334,7 @@ export function productTemplateData(
 export async function buildWixSources(options: BuildWixSourcesOptions): Promise<WixSources> {
   const codepage = options.codepage ?? DEFAULT_CODEPAGE;
   const warnings = checkOptions(options, codepage);
-  checkPayloadNames(options.payload, { codepage, wixl: options.wixl === true });
+  checkPayloadNames(options.payload, { codepage, wixl: options.wixl === true, splitCabinets: options.splitCabinets === true });
   const inject: Record<string, WixElement[]> = {};
   if (options.service) {
     if (!options.payload.some((e) => e.kind === 'file' && e.relativePath === options.service!.binary)) {

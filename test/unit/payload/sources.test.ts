@@ -177,7 +177,7 @@ describe('the stages refuse a hostile payload when the run starts, every path in
     await writeFile(join(dir, 'pay', 'Ω.txt'), 'not in cp1252');
     const yaml = `${MINIMAL_YAML}msi:\n  upgradeCode: 6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071\n  files: ["pay/**", "pay/.*"]\n  license: ../outside/secret.txt\n  template: missing.wxs\n`;
     const { ctx } = contextIn(dir, yaml);
-    const msg = await messageOf(checkedPayload(ctx, ctx.config.msi!, ['amd64'], true).then(() => undefined));
+    const msg = await messageOf(checkedPayload(ctx, ctx.config.msi!, ['amd64'], 'wixl').then(() => undefined));
     expect(msg).toMatch(/^msi\.files, msi\.license, msi\.template: 13 problems with the files the MSI packages would install or embed \(the binaries and msi\.files, from .*\):\n/);
     for (const line of HOSTILE_LINES) expect(msg).toContain(`${line.replace('ROOT', root)}\n`);
     expect(msg).toContain(`    - msi.license: ../outside/secret.txt  (-> ${root}/outside/secret.txt)\n`);
