@@ -299,4 +299,11 @@ describe('release serve: the command', () => {
     expect(stopped.stderr).toContain('SIGTERM: stopping…');
     expect(stopped.exitCode).toBe(143);
   });
+
+  it('stops on Ctrl-C (SIGINT) with the shell\'s exit code for it', async () => {
+    const other = await startReleaseServe(feed);
+    const stopped = await other.stop('SIGINT');
+    expect(stopped.stdout).toMatch(/press Ctrl-C to stop\nstopped\n$/);
+    expect(stopped.exitCode).toBe(130);
+  });
 });

@@ -9,8 +9,8 @@ export interface RunningServe {
   process: ResultPromise;
   /** Everything it printed on stdout so far (the listening line, then one line per request). */
   output(): string;
-  /** SIGTERM, then its exit code and output. */
-  stop(): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
+  /** SIGTERM (or `signal`), then its exit code and output. */
+  stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
 }
 
 export async function startReleaseServe(feed: string, args: string[] = []): Promise<RunningServe> {
@@ -28,8 +28,8 @@ export async function startReleaseServe(feed: string, args: string[] = []): Prom
     url,
     process: child,
     output: () => stdout,
-    async stop() {
-      child.kill('SIGTERM');
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal);
       const r = await child;
       return { exitCode: r.exitCode, stdout, stderr: String(r.stderr) };
     },
