@@ -83,6 +83,8 @@ async function msiPair(): Promise<Pair> {
       await rm(project, { recursive: true, force: true });
       await execa('cp', ['-r', join(repo, 'examples', 'hello'), project]);
       await rm(join(project, 'dist'), { recursive: true, force: true });
+      // The example's go.mod replaces go/update and go/patch by relative paths: point them here.
+      await execa('go', ['mod', 'edit', `-replace=github.com/winship/winship/go/update=${join(repo, 'go', 'update')}`, `-replace=github.com/winship/winship/go/patch=${join(repo, 'go', 'patch')}`], { cwd: project });
       if (version === '1.1.0') await writeFile(join(project, 'main.go'), (await readFile(join(project, 'main.go'), 'utf8')).replace('This is hello', 'Here is hello'));
       const git = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
       await execa('git', ['init', '-q'], { cwd: project });

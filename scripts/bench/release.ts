@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     const fleet = await startTsaFleet(pki, [{ kind: 'healthy', name: 'tsa' }], { extraLatencyMs: LATENCY_MS, concurrentReplies: true });
     const project = path.join(work, 'hello');
     await cp(path.join(repo, 'examples', 'hello'), project, { recursive: true, filter: (p) => path.basename(p) !== 'dist' });
+    // The example's go.mod replaces go/update and go/patch by relative paths: point them here.
+    await execa('go', ['mod', 'edit', `-replace=github.com/winship/winship/go/update=${path.join(repo, 'go', 'update')}`, `-replace=github.com/winship/winship/go/patch=${path.join(repo, 'go', 'patch')}`], { cwd: project });
     const config = (await import('node:fs/promises').then((fs) => fs.readFile(path.join(project, 'release.yaml'), 'utf8')))
       .replace('msi:\n', 'msi:\n  targets: [windows/amd64, windows/386]\n')
       // The shell script below packs no MSIX: leave them out, so both sides do the same work.

@@ -97,6 +97,12 @@ const commands: Record<string, Command> = {
     options: { output: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
     run: async (values, positionals, io) => (await import('./commands/patch.js')).patchCommand(values, positionals, io),
   },
+  serve: {
+    summary: 'serve an update feed folder over HTTP on this machine (ranges, ETags, App Installer types)',
+    usage: async () => (await import('./commands/serve.js')).serveHelp,
+    options: { feed: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    run: async (values, positionals, io) => (await import('./commands/serve.js')).serveCommand(values, positionals, io),
+  },
   tsa: {
     summary: 'probe: check RFC 3161 timestamp servers and show the order signing would use',
     usage: `Usage: release tsa probe [--server URL]… [--timeout SECONDS] [--config release.yaml] [--json]

@@ -15,6 +15,7 @@ import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.
 import { distProblems, filesUnder, finish, startRun, TEMP_NAME, tempLeftoversOf } from '../support/faults.js';
 import { pipeline } from '../../src/pipeline/pipeline.js';
 import { startSigningFixture, type SigningFixture } from '../support/signing.js';
+import { pinWinshipModules } from '../support/exampleModules.js';
 
 const example = join(repoRoot, 'examples', 'hello');
 const BASE = 'https://downloads.example.com/hello/';
@@ -38,6 +39,7 @@ afterAll(async () => {
 /** examples/hello in a git repository of its own, tagged v1.4.0, signing with the test PKI and TSA. */
 async function helloProject(name: string, extra = ''): Promise<string> {
   const dir = await makeGitProject(example, join(work, name));
+  await pinWinshipModules(dir); // committed with the signing settings below
   await writeFile(join(dir, '.gitignore'), 'dist/\n');
   await appendFile(
     join(dir, 'release.yaml'),

@@ -11,7 +11,7 @@ import { repoRoot } from '../support/paths.js';
 const LAYERS: readonly (readonly string[])[] = [
   ['main.ts'], // the entry point, the only file at the root of src/
   ['cli'],
-  ['pipeline', 'verify', 'doctor'], // beside the pipeline that builds a release: verify checks one built, doctor the machine
+  ['pipeline', 'verify', 'doctor', 'serve'], // beside the pipeline that builds a release: verify checks one built, doctor the machine, serve hosts a feed
   ['stages'],
   ['context'],
   ['artifacts'],
