@@ -333,7 +333,7 @@ describe('release doctor', () => {
     expect(r.exitCode, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/FAIL {2}osslsigncode {4}not found: apt-get install osslsigncode/);
     expect(r.stdout).toMatch(/ok {4}go {14}go1\.\d+/);
-    expect(r.stdout).toMatch(/ok {4}msi backend {5}wixl /);
+    expect(r.stdout).toMatch(/ok {4}msi backend {5}native 1 builds /);
     const all = await runRelease(['doctor', '--no-probe', '--json'], { cwd: dir, env: { PATH: `${bin}${delimiter}${dirname((await execa('sh', ['-c', 'command -v osslsigncode'])).stdout.trim())}` } });
     expect(JSON.parse(all.stdout).findings.filter((f: { status: string }) => f.status === 'fail')).toEqual([]);
   });

@@ -88,7 +88,8 @@ describe('hostile payloads are refused when the run starts, every path listed', 
   });
 
   it('msi.files, and a FIFO template and a license outside the project — no MSI is built', async () => {
-    const yaml = `${YAML_HEAD}msi:\n  upgradeCode: 6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071\n  files: ["pay/**", "pay/.*"]\n  template: pay/fifo\n  license: ../outside/secret.txt\n`;
+    // wixl: its own name rules (codepage 1252 only) and no license dialog are what this test counts.
+    const yaml = `${YAML_HEAD}msi:\n  backend: wixl\n  upgradeCode: 6F1D3C2A-0B4E-4C6F-9A1B-2C3D4E5F6071\n  files: ["pay/**", "pay/.*"]\n  template: pay/fifo\n  license: ../outside/secret.txt\n`;
     const dir = await project('msi', yaml);
     await addHostileFiles(dir);
     const r = await runRelease(['build', '--skip', 'archive', '--json'], { cwd: dir });

@@ -79,7 +79,7 @@ describe('product template', () => {
     const names = templateNames(await readFile(DEFAULT_PRODUCT_TEMPLATE, 'utf8'));
     const readme = await readFile(path.join(repoRoot, 'wix-templates/README.md'), 'utf8');
     for (const name of [...names.vars, ...names.blocks]) expect(readme, name).toContain(`\`${name}\``);
-    expect(names.blocks).toEqual(['addToPath', 'hasName', 'installDirUi', 'license', 'perUser', 'registry', 'registryValues', 'shortcut']);
+    expect(names.blocks).toEqual(['addToPath', 'hasName', 'homepage', 'installDirUi', 'license', 'perUser', 'productIcon', 'registry', 'registryValues', 'shortcut']);
   });
 });
 
@@ -132,6 +132,7 @@ describe('buildWixSources', () => {
     expect(up.Property).toEqual([
       { Id: 'ALLUSERS', Value: '2' },
       { Id: 'MSIINSTALLPERUSER', Value: '1' },
+      { Id: 'ARPCONTACT', Value: base.manufacturer },
     ]);
     expect(user.files[PRODUCT_WXS]).toContain('Root="HKCU"');
   });
