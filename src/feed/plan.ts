@@ -184,9 +184,18 @@ export function planPublish(input: PlanInput): PublishPlan {
     const top = path.split('/')[0]!;
     return FEED_TEMP_NAME.test(path) || top === 'patches' || (path.includes('/') && parseSemver(top) !== undefined && !top.startsWith('v'));
   };
+  const patchFrom = new Map((current?.releases ?? []).flatMap((r) => r.patches.map((p) => [p.path, p.from] as const)));
   for (const path of [...input.objects.keys()].filter(removable).sort()) {
     const top = path.split('/')[0]!;
-    steps.push({ kind: 'remove', path, action: 'delete', reason: retention.removed.includes(top) ? `version ${top} leaves the feed (keep ${input.keep})` : 'named by no release of the index' });
+    const from = patchFrom.get(path);
+    const reason = retention.removed.includes(top)
+      ? `version ${top} leaves the feed (keep ${input.keep})`
+      : from !== undefined && retention.removed.includes(from)
+        ? `its old file's version ${from} leaves the feed (keep ${input.keep})`
+        : FEED_TEMP_NAME.test(path)
+          ? 'left by an interrupted publish'
+          : 'named by no release of the index';
+    steps.push({ kind: 'remove', path, action: 'delete', reason });
   }
   return {
     index,

@@ -231,7 +231,7 @@ export async function publishRelease(release: PublishableRelease, o: PublishOpti
       const unchanged = plan.steps.filter((s) => s.action === 'same').length;
       if (n === 0) o.logger.info(`  nothing to do: ${release.version} is in the feed with these files`);
       o.logger.info(
-        `${o.dryRun ? 'would publish' : 'published'} ${release.project} ${release.version}: ${written.length || (o.dryRun ? plan.steps.filter((s) => s.action === 'put').length : 0)} written, ${unchanged} unchanged, ${removed.length || (o.dryRun ? plan.steps.filter((s) => s.action === 'delete').length : 0)} removed${plan.removed.length ? ` (versions ${plan.removed.join(', ')} left the feed)` : ''}; latest is ${plan.index.latest}`,
+        `${o.dryRun ? 'would publish' : 'published'} ${release.project} ${release.version}: ${written.length || (o.dryRun ? plan.steps.filter((s) => s.action === 'put').length : 0)} written, ${unchanged} unchanged, ${removed.length || (o.dryRun ? plan.steps.filter((s) => s.action === 'delete').length : 0)} removed${plan.removed.length ? ` (${plan.removed.length === 1 ? 'version' : 'versions'} ${plan.removed.join(', ')} left the feed)` : ''}; latest is ${plan.index.latest}`,
       );
       return { feed: store.display, version: release.version, latest: plan.index.latest, written, unchanged, removed, removedVersions: plan.removed, dropped: plan.dropped, noop: plan.noop };
     } finally {
