@@ -170,7 +170,8 @@ export async function publishRelease(release: PublishableRelease, o: PublishOpti
       const current = await readFeedIndex(store, objects);
       const sigText = (await store.read(RELEASES_SIG))?.toString('utf8');
       if (current && !(sigText !== undefined && verifyIndex(new TextEncoder().encode(current.text), sigText, o.key))) {
-        if (lock?.brokeStale || o.force) o.logger.warn(`${RELEASES_SIG} does not match ${RELEASES_JSON} (an interrupted publish leaves them so): signing it again`);
+        if (lock?.brokeStale) o.logger.warn(`${RELEASES_SIG} does not match ${RELEASES_JSON} (an interrupted publish leaves them so): signing it again`);
+        else if (o.force) o.logger.warn(`${RELEASES_SIG} does not verify with this feed key: signing ${RELEASES_JSON} with it (--force); programs built with the old public key will refuse this feed`);
         else {
           throw new UsageError(
             `${store.display}: ${RELEASES_SIG} ${sigText === undefined ? 'is missing' : 'does not verify with this feed key'}: the feed was signed with another key, or ${RELEASES_JSON} was changed. ` +
