@@ -404,6 +404,78 @@ describe('an interrupted publish (kill -9 after every step)', () => {
   });
 });
 
+describe('an interrupted publish to S3', () => {
+  /** The objects under `prefix` with their digests. */
+  async function s3Tree(prefix: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const o of (await client.send(new ListObjectsV2Command({ Bucket: 'feeds', Prefix: prefix }))).Contents ?? []) {
+      const r = await client.send(new GetObjectCommand({ Bucket: 'feeds', Key: o.Key! }));
+      out[o.Key!.slice(prefix.length)] = createHash('sha256').update(await r.Body!.transformToByteArray()).digest('hex');
+    }
+    return out;
+  }
+
+  it('killed after each step, the S3 index names only objects that are there, and a re-run completes it', async () => {
+    const dry = await folderPublish(join(work, 'crash-probe'), dists['1.2.0']!, ['--dry-run']);
+    const steps = [...dry.stdout.matchAll(/^ {2}(put|remove) (\S+)/gm)].map((m) => ({ verb: m[1]!, path: m[2]! }));
+    const kindOf = (s: { verb: string; path: string }) =>
+      s.verb === 'remove' ? 'remove' : s.path === 'releases.json' ? 'index' : s.path === 'releases.json.sig' ? 'signature' : s.path.startsWith('patches/') ? 'patch' : s.path.includes('/') ? 'file' : 'appinstaller';
+    const expected = treeOf(folderFeed);
+    // One of each kind of step (the folder test above kills after every one).
+    const points = ['file', 'patch', 'index', 'signature', 'appinstaller', 'remove'].map((k) => steps.find((s) => kindOf(s) === k)!).map((s) => `feed after ${kindOf(s)} ${s.path}`);
+    for (const [i, point] of points.entries()) {
+      const prefix = `crash-${i}/`;
+      for (const f of filesUnder(feedAfter110)) await client.send(new PutObjectCommand({ Bucket: 'feeds', Key: prefix + f, Body: readFileSync(join(feedAfter110, f)) }));
+      const args = ['publish', '--feed', `s3://feeds/${prefix}`, '--base-url', BASE, '--keep', '2', '--feed-key', keyFile, dists['1.2.0']!];
+      const run = startRun(work, args, s3.env, point);
+      await run.waitForOutput(`winship-fault: paused at ${point}`);
+      process.kill(run.pid, 'SIGKILL');
+      await run.child;
+      const tree = await s3Tree(prefix);
+      const index: Index = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: 'feeds', Key: `${prefix}releases.json` }))).Body!.transformToString());
+      for (const r of index.releases) for (const f of [...r.files, ...r.patches]) expect(tree[f.path], `${point}: ${f.path}`).toBe(f.sha256);
+      expect(tree['.winship-feed.lock'], point).toBeDefined();
+      const again = await runRelease(args, { cwd: work, env: s3.env });
+      expect(again.exitCode, `${point}\n${again.stdout}\n${again.stderr}`).toBe(0);
+      expect(await s3Tree(prefix), point).toEqual(expected);
+    }
+  });
+});
+
+describe('patches from a feed that was changed behind its index', () => {
+  it('refuses a feed file whose bytes are not the ones the signed releases.json lists, and an index the key does not verify', async () => {
+    const { earlierReleasesFromFeed } = await import('../../src/feed/earlier.js');
+    const { parsePublicKey, generateFeedKey } = await import('../../src/feed/key.js');
+    const { parseSemver } = await import('../../src/version/semver.js');
+    const feed = join(work, 'feed-tampered');
+    await cp(folderFeed, feed, { recursive: true });
+    const logger = { info: () => undefined, warn: () => undefined };
+    const options = { feed, cwd: work, project: 'hello', current: parseSemver('1.3.0')!, count: 2, kinds: ['binary'], cacheDir: join(work, 'feed-cache'), publicKey: parsePublicKey(publicKey, 'publicKey'), logger };
+    const ok = await earlierReleasesFromFeed(options);
+    expect(ok.map((r) => r.version)).toEqual(['1.2.0', '1.1.0']);
+    expect(sha(join(work, 'feed-cache', '1.2.0', 'hello_windows_amd64', 'hello.exe'))).toBe(sha(join(feed, '1.2.0', 'hello_windows_amd64', 'hello.exe')));
+    await writeFile(join(feed, '1.1.0', 'hello_windows_amd64', 'hello.exe'), 'replaced behind the index');
+    await expect(earlierReleasesFromFeed({ ...options, cacheDir: join(work, 'feed-cache-2') })).rejects.toThrow(/1\.1\.0\/hello_windows_amd64\/hello\.exe is not the file releases\.json lists .*publish 1\.1\.0 again/);
+    await expect(earlierReleasesFromFeed({ ...options, publicKey: parsePublicKey(generateFeedKey().publicBase64, 'other') })).rejects.toThrow(/releases\.json does not verify with the feed key \(releases\.json\.sig\)/);
+  });
+
+  it('release publish refuses a feed signed with another key, unless --force re-signs it', async () => {
+    const feed = join(work, 'feed-other-key');
+    await cp(folderFeed, feed, { recursive: true });
+    const otherKey = join(work, 'other-key.pem');
+    expect((await runRelease(['feed', 'keygen', '-o', otherKey], { cwd: work })).exitCode).toBe(0);
+    const r = await runRelease(['publish', '--feed', feed, '--base-url', BASE, '--feed-key', otherKey, dists['1.2.0']!], { cwd: work });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${feed}: releases.json.sig does not verify with this feed key: the feed was signed with another key, or releases.json was changed.`);
+    expect(treeOf(feed)).toEqual(treeOf(folderFeed));
+    const forced = await runRelease(['publish', '--feed', feed, '--base-url', BASE, '--feed-key', otherKey, '--force', dists['1.2.0']!], { cwd: work });
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain('releases.json.sig does not verify with this feed key: signing releases.json with it (--force); programs built with the old public key will refuse this feed');
+    const otherPublic = createPublicKey(createPrivateKey(readFileSync(otherKey)));
+    expect(edVerify(null, readFileSync(join(feed, 'releases.json')), otherPublic, Buffer.from(readFileSync(join(feed, 'releases.json.sig'), 'utf8').trim(), 'base64'))).toBe(true);
+  });
+});
+
 describe('two publishers at once', () => {
   it('on a folder: the second is refused naming the first, a lock of another machine is broken only with --break-lock', async () => {
     const feed = join(work, 'lock-feed');
