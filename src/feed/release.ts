@@ -55,8 +55,8 @@ export async function readPublishableRelease(dir: string, toolVersion: string): 
   if (state) {
     if (state.partial) throw new UsageError(`${dir} is one part of a --split release; join the parts first (release merge), then publish the merged dist`);
     if (!state.completed.includes('manifest')) throw new UsageError(`${dir}: the release is not finished (${STATE_FILE} shows the manifests were not written since its files last changed); run release build again to finish it`);
-    const listed = JSON.stringify(doc.data.artifacts);
-    if (listed !== JSON.stringify(state.artifacts)) throw new UsageError(`${artifactsFile} does not list the files ${STATE_FILE} records (changed after the release was made?); run release build again to finish it`);
+    const digests = (list: readonly Artifact[]) => list.map((a) => `${a.path} ${a.sha256}`).sort().join('\n');
+    if (digests(doc.data.artifacts) !== digests(state.artifacts)) throw new UsageError(`${artifactsFile} does not list the files ${STATE_FILE} records (changed after the release was made?); run release build again to finish it`);
     return { dir, project: state.project, version: state.release.version, date: feedDate(state.release.date), devCert: false, artifacts: state.artifacts, artifactsJson };
   }
   // No state (dist/ copied without .winship/): artifacts.json and metadata.json, every file hashed.
