@@ -366,6 +366,20 @@ describe('publishing again, and bad input', () => {
   });
 });
 
+describe('the publish stage', () => {
+  it('refuses a --dev-cert build before the first go build, and the feed is left as it was', async () => {
+    const copy = join(work, 'hello-dev');
+    await cp(project, copy, { recursive: true });
+    await rm(join(copy, 'dist'), { recursive: true, force: true });
+    const before = treeOf(folderFeed);
+    const r = await runRelease(['build', '--dev-cert'], { cwd: copy, env: env() });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/release\.yaml:\d+:\d+: publish: a --dev-cert release is never published \(no Windows trusts its certificate\); build without --dev-cert, or with --skip publish/);
+    expect(r.stdout + r.stderr).not.toContain('Build Go binaries (');
+    expect(treeOf(folderFeed)).toEqual(before);
+  });
+});
+
 describe('an interrupted publish (kill -9 after every step)', () => {
   it('leaves a feed whose index names only files that are there, and a re-run completes it', async () => {
     // The steps of publishing 1.2.0 onto the feed as it was after 1.1.0, as --dry-run lists them.
