@@ -62,6 +62,10 @@ if [ ! -x "$old_osslsigncode/usr/bin/osslsigncode" ]; then
   rm -rf "$deb_dir"
 fi
 
+# SeaweedFS, a real S3-compatible server the feed tests publish to (test/support/s3server.ts):
+# built from the Go module proxy once into .cache/ (about 4 minutes on 2 cores).
+say "SeaweedFS for the feed tests: $(scripts/seaweedfs.sh)"
+
 # Node dependencies exactly as package-lock.json records them (npm ci refuses a lock that does not
 # match package.json, and never rewrites it). npm ci empties node_modules first, so it runs only
 # when the lock changed since the last install; the copy of the lock left in node_modules below is

@@ -234,7 +234,7 @@ const patches = z
     from: z
       .string()
       .optional()
-      .describe('Folder of earlier releases, relative to release.yaml: each subfolder laid out like dist/ (its .winship/state.json or artifacts.json), e.g. releases/1.2.0/. `release build --previous DIR…` names them instead.'),
+      .describe('Folder of earlier releases, relative to release.yaml: each subfolder laid out like dist/ (its .winship/state.json or artifacts.json), e.g. releases/1.2.0/; or an update feed (a folder holding releases.json, or s3://bucket/prefix), whose releases.json is checked with the feed key (publish:). `release build --previous DIR…` names them instead.'),
     previous: z.number().int().min(1).max(50).default(3).describe('Make patches from the newest N earlier versions found.'),
     kinds: z
       .array(z.enum(PATCHABLE_KINDS))
@@ -244,6 +244,22 @@ const patches = z
     maxShare: z.number().gt(0).max(1).default(0.5).describe('Skip a patch larger than this share of the new file compressed (deflate): a download that small is not worth a patch.'),
   })
   .describe('Delta patches from earlier releases to this one (docs/patch-format.md).');
+
+const publish = z
+  .strictObject({
+    feed: z.string().min(1).describe('Where the update feed is: a folder (relative to release.yaml) or s3://bucket/prefix (docs/feed-format.md).'),
+    baseUrl: z.string().min(1).describe('The http(s) URL the feed is served from: the .appinstaller files and clients find files under it.'),
+    keep: z.number().int().min(1).optional().describe('Keep the newest K versions in the feed (default: all).'),
+    feedKey: z.string().optional().describe('File holding the feed private key (PKCS#8 PEM, release feed keygen), relative to release.yaml; default: the WINSHIP_FEED_KEY environment variable.'),
+    publicKey: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 of 32 bytes (what release feed keygen prints)')
+      .optional()
+      .describe('The feed public key (base64): checks releases.json when patches are read from the feed without the private key.'),
+    s3Endpoint: z.url().optional().describe('The S3 endpoint for an s3:// feed (default: AWS_ENDPOINT_URL, else AWS).'),
+    s3PathStyle: z.boolean().optional().describe('Path-style S3 addressing (http://host/bucket/key), for S3-compatible servers; default: on for an endpoint on an IP address or localhost.'),
+  })
+  .describe('Publish the release to an update feed, last (release publish does the same by hand).');
 
 export const configSchema = z
   .strictObject({
@@ -271,6 +287,7 @@ export const configSchema = z
     msix: msixConfigSchema.optional(),
     sign: sign.optional(),
     patches: patches.optional(),
+    publish: publish.optional(),
     winget: wingetConfigSchema.optional(),
     scoop: scoopConfigSchema.optional(),
     timestamp: timestamp.default({ servers: DEFAULT_TIMESTAMP_SERVERS, timeoutSeconds: 15, retries: 2, minIntervalSeconds: 0, probe: true }),

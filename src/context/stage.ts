@@ -21,6 +21,12 @@ interface StageBase {
   modifies: readonly ArtifactKind[];
   /** A check that writes nothing: every later stage waits for it, so a bad release stops early. */
   gate?: true;
+  /**
+   * Sends the release elsewhere (the update feed): waits for every earlier stage of the run (the
+   * release must be finished, manifests included), and runs only when the run asks for it, never
+   * again on its own because a later run changed files (a published version does not change).
+   */
+  publishes?: true;
   /** Makes the release's files from the sources (the build): a run with it starts a new release. */
   startsRelease?: true;
   /**

@@ -8,6 +8,7 @@ import { manifests } from '../stages/manifests.js';
 import { msi } from '../stages/msi.js';
 import { msix } from '../stages/msix.js';
 import { patches } from '../stages/patches.js';
+import { publish } from '../stages/publish.js';
 import { scoop } from '../stages/scoop.js';
 import { signBinaries } from '../stages/sign/binaries.js';
 import { signPackages } from '../stages/sign/packages.js';
@@ -36,6 +37,7 @@ export const pipeline: readonly Stage[] = [
   scoop, //            a Scoop manifest for the zips
   checksums, //        last: nothing may change a release file after this
   manifests, //        artifacts.json, metadata.json
+  publish, //          into the update feed (publish: in release.yaml), after everything else
 ];
 
 export const STAGE_IDS: readonly string[] = pipeline.map((s) => s.id);

@@ -153,6 +153,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildOutcome> {
   });
   // The signing password stays out of every child's environment, from the first one (git) on.
   runner.scrubEnv(config.sign?.certificate.passwordEnv ?? 'WINSHIP_PFX_PASSWORD');
+  // The feed key and S3 credentials are for the publish stage only: no tool of the build sees them.
+  for (const name of ['WINSHIP_FEED_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID']) runner.scrubEnv(name);
+  // …and never show in a log, should an error message quote them.
+  for (const name of ['WINSHIP_FEED_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+    const value = opts.env[name];
+    if (value) for (const line of value.split('\n').filter((l) => l.trim().length >= 16 && !l.startsWith('-----'))) runner.addSecret(line.trim());
+  }
   const early: string[] = [];
   let ctx: ReleaseContext | undefined;
   const warn = (m: string) => (ctx ? ctx.warn(m) : early.push(m));

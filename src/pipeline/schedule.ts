@@ -23,7 +23,7 @@ export function jobLabel(job: Job): string {
 
 /** Does `later` need `earlier` finished (in pipeline order) before it starts? */
 export function mustWait(later: Stage, earlier: Stage): boolean {
-  if (earlier.gate || later.gate) return true;
+  if (earlier.gate || later.gate || later.publishes) return true;
   const overlaps = (a: readonly string[], b: readonly string[]) => a.some((k) => b.includes(k));
   return (
     overlaps(writesOf(earlier), readsOf(later)) || // it reads what the earlier one writes

@@ -145,6 +145,7 @@ export function selectStages(input: SelectionInput): Selection {
 
 /** Must `stage`, which this run does not ask for, run again for the release in dist/? */
 function mustRemake(stage: Stage, prior: PriorRelease, changed: ReadonlySet<ArtifactKind>): boolean {
+  if (stage.publishes) return false;
   if (stage.produces.some((k) => prior.stale.has(k))) return true;
   const madeSomething = stage.produces.some((k) => prior.kinds.has(k)) || prior.completed.includes(stage.id);
   return madeSomething && readsOf(stage).some((k) => changed.has(k));

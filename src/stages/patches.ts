@@ -3,13 +3,17 @@ import { basename, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { isReleaseFolder, latestBefore, readEarlierRelease, verifiedEarlierFile, type EarlierRelease } from '../artifacts/earlier.js';
 import type { Artifact, ArtifactOf } from '../artifacts/kinds.js';
-import { PATCH_INDEX, patchName } from '../artifacts/names.js';
+import { PATCH_INDEX, patchName, STATE_DIR } from '../artifacts/names.js';
 import { PATCH_INDEX_SCHEMA_URL, PATCH_INDEX_SCHEMA_VERSION, type PatchEntry, type PatchIndexDocument, type SkippedPatch } from '../artifacts/patchIndex.js';
 import { packedFile } from '../artifacts/registry.js';
 import type { ReleaseContext } from '../context/context.js';
 import type { ReleaseStage } from '../context/stage.js';
 import type { PATCHABLE_KINDS } from '../config/schema.js';
 import { createPatchFromFiles } from '../delta/offThread.js';
+import { earlierReleasesFromFeed } from '../feed/earlier.js';
+import { loadFeedKey, parsePublicKey } from '../feed/key.js';
+import { RELEASES_JSON } from '../feed/model.js';
+import { isS3Url } from '../feed/store.js';
 import { targetOf } from '../util/arch.js';
 import { problemsOf, UsageError } from '../util/errors.js';
 import { produceAtomic, writeFileAtomic } from '../util/fs.js';
@@ -44,6 +48,8 @@ function earlierReleases(ctx: ReleaseContext): Promise<EarlierRelease[]> {
           problems.push(new UsageError(`--previous ${dir}: ${(err as Error).message.replace(/^earlier release \S+:? ?/, '')}`));
         }
       }
+    } else if (await isFeed(ctx)) {
+      found.push(...(await feedReleases(ctx)));
     } else {
       const from = ctx.project(ctx.config.patches!.from!);
       const where = ctx.positions.at(['patches', 'from']);
@@ -73,6 +79,44 @@ function earlierReleases(ctx: ReleaseContext): Promise<EarlierRelease[]> {
     const problem = problemsOf(problems, (n) => `${n} problems with the earlier releases to patch from:`);
     if (problem) throw problem;
     return chosen;
+  });
+}
+
+/** Whether patches.from names an update feed: s3://…, or a folder holding releases.json. */
+async function isFeed(ctx: ReleaseContext): Promise<boolean> {
+  const from = ctx.config.patches?.from;
+  if (from === undefined) return false;
+  if (isS3Url(from)) return true;
+  return (await stat(join(ctx.project(from), RELEASES_JSON)).catch(() => undefined))?.isFile() === true;
+}
+
+/** The key that checks the feed's releases.json: publish.publicKey, else the public half of the feed key. */
+async function feedPublicKey(ctx: ReleaseContext) {
+  const cfg = ctx.config.publish;
+  if (cfg?.publicKey) return parsePublicKey(cfg.publicKey, ctx.positions.at(['publish', 'publicKey']));
+  try {
+    return await loadFeedKey(cfg?.feedKey === undefined ? undefined : ctx.project(cfg.feedKey));
+  } catch (err) {
+    throw new UsageError(`${ctx.positions.at(['patches', 'from'])}: patches from a feed need its public key to check releases.json: set publish.publicKey (what release feed keygen printed). ${(err as Error).message}`);
+  }
+}
+
+/** The newest earlier versions of the feed patches.from names, downloaded into dist/.winship/feed/ and checked. */
+async function feedReleases(ctx: ReleaseContext): Promise<EarlierRelease[]> {
+  const from = ctx.config.patches!.from!;
+  const cfg = ctx.config.publish;
+  const { kinds, previous } = settings(ctx);
+  return earlierReleasesFromFeed({
+    feed: isS3Url(from) ? from : ctx.project(from),
+    cwd: ctx.project('.'),
+    s3: { ...(cfg?.s3Endpoint ? { endpoint: cfg.s3Endpoint } : {}), ...(cfg?.s3PathStyle !== undefined ? { pathStyle: cfg.s3PathStyle } : {}) },
+    project: ctx.config.project.name,
+    current: ctx.release.semver,
+    count: previous,
+    kinds,
+    cacheDir: join(ctx.distDir, STATE_DIR, 'feed'),
+    publicKey: await feedPublicKey(ctx),
+    logger: { info: (m) => ctx.logger.info(m), warn: (m) => ctx.warn(m) },
   });
 }
 

@@ -124,7 +124,7 @@ describe('release build with signing', () => {
     expect(summary.error.message).toContain('no timestamp server passed its probe');
     expect(summary.warnings.filter((w: string) => w.includes('failed its probe'))).toHaveLength(3);
     // The stages before the failure, and those left out from the start (no msix: section).
-    expect(summary.timings.map((t: { stage: string }) => t.stage)).toEqual(['check', 'build', 'resources', 'sign', 'msix', 'appinstaller', 'patch', 'winget', 'scoop']);
+    expect(summary.timings.map((t: { stage: string }) => t.stage)).toEqual(['check', 'build', 'resources', 'sign', 'msix', 'appinstaller', 'patch', 'winget', 'scoop', 'publish']);
     expect(readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.zip') || f.endsWith('.msi') || f === 'artifacts.json')).toEqual([]);
   });
 

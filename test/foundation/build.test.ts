@@ -129,7 +129,7 @@ describe('release build on the Go fixture (real go toolchain)', () => {
     const summary = JSON.parse(a.stdout);
     expect(summary.ok).toBe(true);
     expect(summary.warnings).toContainEqual(expect.stringMatching(new RegExp(`^release\\.yaml:\\d+:\\d+: archives\\.files\\[3\\]: "\\*\\.nothing" matches no file under ${a.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)));
-    expect(summary.timings.map((t: { stage: string }) => t.stage)).toEqual(['check', 'build', 'resources', 'sign', 'msi', 'msix', 'sign-packages', 'appinstaller', 'archive', 'patch', 'winget', 'scoop', 'checksum', 'manifest']);
+    expect(summary.timings.map((t: { stage: string }) => t.stage)).toEqual(['check', 'build', 'resources', 'sign', 'msi', 'msix', 'sign-packages', 'appinstaller', 'archive', 'patch', 'winget', 'scoop', 'checksum', 'manifest', 'publish']);
     expect(a.stderr).toContain('Build Go binaries');
   });
 

@@ -35,13 +35,13 @@ describe('release CLI', () => {
     const help = await runRelease(['build', '--help'], { cwd: work });
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('--dry-run');
-    expect(help.stdout).toContain('check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest');
+    expect(help.stdout).toContain('check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest, publish');
     const bad = await runRelease(['build', '--frobnicate'], { cwd: work });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("Unknown option '--frobnicate'");
     const stage = await runRelease(['build', '--skip', 'nope', '--config', join(fixture, 'release.yaml')], { cwd: work });
     expect(stage.exitCode).toBe(2);
-    expect(stage.stderr).toContain('unknown stage "nope" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest)');
+    expect(stage.stderr).toContain('unknown stage "nope" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest, publish)');
   });
 
   it('--dry-run prints every command in order and creates no files', async () => {

@@ -14,7 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['pipeline', 'verify', 'doctor', 'serve'], // beside the pipeline that builds a release: verify checks one built, doctor the machine, serve hosts a feed
   ['stages'],
   ['context'],
-  ['artifacts'],
+  ['artifacts', 'feed'], // feed: the update feed's index, key, stores and publish (reads releases as artifacts do)
   ['signing'],
   ['msi', 'msix', 'pe', 'archive', 'version', 'config', 'tsa', 'payload', 'delta', 'channels', 'starter'], // formats and rules
   ['tools'],

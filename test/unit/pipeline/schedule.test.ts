@@ -32,8 +32,10 @@ describe('how the stages overlap', () => {
       'msix windows/arm64',
     ]);
     expect(depsOf('archive windows/amd64')).not.toContain('sign-packages windows/amd64');
-    expect(depsOf('checksum')).toEqual(jobs.filter((j) => !['checksum', 'manifest'].includes(j.stage.id)).map(jobLabel));
+    expect(depsOf('checksum')).toEqual(jobs.filter((j) => !['checksum', 'manifest', 'publish'].includes(j.stage.id)).map(jobLabel));
     expect(depsOf('manifest')).toContain('checksum');
+    // Publishing waits for everything: the manifests it uploads write no artifact kind.
+    expect(depsOf('publish')).toEqual(jobs.filter((j) => j.stage.id !== 'publish').map(jobLabel));
   });
 
   it('never lets a stage rewrite files an earlier one is still reading', () => {

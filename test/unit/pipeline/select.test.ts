@@ -76,6 +76,12 @@ describe('which stages a run runs', () => {
     expect(feed.ids).toEqual(['appinstaller', 'checksum', 'manifest']);
   });
 
+  it('never publishes again on its own: a published version does not change (only a run that asks for it publishes)', () => {
+    const published: PriorRelease = { ...FULL, completed: [...FULL.completed, 'publish'] };
+    expect(select({ only: ['sign', 'checksum', 'manifest'], prior: published }).ids).not.toContain('publish');
+    expect(select({ only: ['publish'], prior: published }).ids).toEqual(['publish']);
+  });
+
   it('refuses to --skip a stage whose files the run would make stale, naming the command to run', () => {
     expect(() => select({ skip: ['build', 'msi'], prior: FULL })).toThrow(
       /--skip msi: this run changes binary files that the msi files in dist\/ were made from, so they would ship the old bytes\. Run without --skip msi: release build --only check,resources,sign,msi/,
@@ -131,6 +137,6 @@ describe('which stages a run runs', () => {
   });
 
   it('names unknown stages', () => {
-    expect(() => select({ only: ['zip'] })).toThrow('unknown stage "zip" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest)');
+    expect(() => select({ only: ['zip'] })).toThrow('unknown stage "zip" (stages: check, build, resources, sign, msi, msix, sign-packages, appinstaller, archive, patch, winget, scoop, checksum, manifest, publish)');
   });
 });
