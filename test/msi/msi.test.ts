@@ -301,6 +301,30 @@ describe('MSI configuration errors', () => {
     // Refused by the preflight (the payload rules, then each package's sources rendered), before anything builds: no dist/ at all.
     expect(existsSync(join(dir, 'dist'))).toBe(false);
   });
+
+  it('native: a Greek package gets codepage 1253; names no one codepage holds are refused before the build, each listed', async () => {
+    const withFiles = async (name: string, files: Record<string, string>) => {
+      const dir = await makeGitProject(fixture, join(work, name));
+      for (const [f, text] of Object.entries(files)) await writeFile(join(dir, 'docs', f), text);
+      await writeFile(join(dir, 'release.yaml'), msiConfig().replace('files: [README.md, "docs/*.txt"]', 'files: ["docs/**"]'));
+      await commitAll(dir, name, { tag: 'v1.0.0' });
+      return dir;
+    };
+    const greek = await withFiles('greek', { 'ελληνικά.md': 'γεια\n' });
+    const ok = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: greek });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const msi = join(greek, 'dist', 'goapp_1.0.0_x64.msi');
+    expect((await table(msi, 'File')).map((r) => r[2]!.split('|').at(-1))).toContain('ελληνικά.md');
+    expect((await execa('msiinfo', ['export', msi, '_ForceCodepage'])).stdout).toContain('1253');
+
+    const mixed = await withFiles('mixed', { 'ελληνικά.md': 'x', 'русский.txt': 'x' });
+    const r = await runRelease(['build', '--targets', 'windows/amd64'], { cwd: mixed });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no one Windows codepage holds every name and text of the package');
+    expect(r.stderr).toContain('  - docs/ελληνικά.md\n');
+    expect(r.stderr).toContain('  - docs/русский.txt\n');
+    expect(existsSync(join(mixed, 'dist'))).toBe(false);
+  });
 });
 
 describe('WiX command lines (golden argv, via --dry-run: WiX runs only on Windows)', () => {

@@ -209,6 +209,16 @@ describe('the WiX sources, compiled natively and by wixl', () => {
     await same('Property', (r) => r);
   });
 
+  it('msidump writes out every table', async () => {
+    const out = join(work, 'same-dump');
+    await mkdir(out);
+    await execa('msidump', ['-d', out, native.msi]);
+    const dumped = readdirSync(out).filter((f) => f.endsWith('.idt')).map((f) => f.slice(0, -4));
+    const tables = (await execa('msiinfo', ['tables', native.msi])).stdout.split('\n').filter((t) => !t.startsWith('_'));
+    expect(dumped).toEqual(expect.arrayContaining(tables));
+    expect(readFileSync(join(out, 'File.idt'), 'latin1')).toContain('tool.exe');
+  });
+
   it('is read back by msitools: the payload extracts byte for byte', async () => {
     const out = join(work, 'same-out');
     await execa('msiextract', ['-C', out, native.msi]);
@@ -328,6 +338,23 @@ describe('Wine msiexec installs native packages', () => {
     }
   });
 
+  it('upgrades 1.0.0 to 1.1.0 in place: the removed file is gone, the moved one in its new folder; 1.0.0 is then refused', { timeout: 300_000 }, async () => {
+    const v1 = await makePayload(join(work, 'up1-payload'), { 'keep.txt': 'keep\n', 'gone.txt': 'gone\n', 'moved.txt': 'moved\n' });
+    const v2 = await makePayload(join(work, 'up2-payload'), { 'keep.txt': 'keep 2\n', 'sub/moved.txt': 'moved\n' });
+    const one = await buildPackage('up1', v1, { productName: 'Upgrader', version: '1.0.0' });
+    const two = await buildPackage('up2', v2, { productName: 'Upgrader', version: '1.1.0' });
+    const installed = join(wine.driveC, 'Program Files', 'Upgrader');
+    await wine.run(['msiexec', '/i', one.msi, '/qn']);
+    expect(Object.keys(tree(installed)).sort()).toEqual(['gone.txt', 'keep.txt', 'moved.txt']);
+    await wine.run(['msiexec', '/i', two.msi, '/qn']);
+    expect(tree(installed)).toEqual({ 'keep.txt': sha256(Buffer.from('keep 2\n')), 'sub/moved.txt': sha256(Buffer.from('moved\n')) });
+    const down = await wine.run(['msiexec', '/i', one.msi, '/qn'], { reject: false });
+    expect(down.exitCode).not.toBe(0);
+    expect(Object.keys(tree(installed)).sort()).toEqual(['keep.txt', 'sub/moved.txt']);
+    await wine.run(['msiexec', '/x', two.msi, '/qn']);
+    expect(existsSync(installed)).toBe(false);
+  });
+
   it('installs per user: into the user\'s programs, PATH in the user environment, removed on uninstall', { timeout: 300_000 }, async () => {
     const payload = await makePayload(join(work, 'user-payload'), { 'tool.txt': 'user\n' });
     const { msi } = await buildPackage('user', payload, { productName: 'UserSample', scope: 'perUser', addToPath: true });
@@ -339,5 +366,21 @@ describe('Wine msiexec installs native packages', () => {
     expect(systemPath).not.toContain('UserSample');
     await wine.run(['msiexec', '/x', msi, '/qn']);
     expect(await userPath()).not.toContain('UserSample');
+  });
+});
+
+describe('a Windows service', () => {
+  it('lands in the component of its exe: ServiceInstall and ServiceControl rows, the service actions sequenced', async () => {
+    const payload = await makePayload(join(work, 'service-payload'), { 'svc.exe': randomBytes(1000), 'readme.txt': 'r\n' });
+    const { msi } = await buildPackage('service', payload, { service: { binary: 'svc.exe', name: 'svcd', displayName: 'Svc Daemon', description: 'Runs svc', start: 'demand', arguments: '--serve' } });
+    const component = (await table(msi, 'File')).find((r) => r[2] === 'svc.exe')![1];
+    const [install] = await table(msi, 'ServiceInstall');
+    // ownProcess (0x10), demand start (3), normal error control (1) | vital (0x8000).
+    expect(install!.slice(1)).toEqual(['svcd', 'Svc Daemon', '16', '3', '32769', '', '', '', '', '--serve', component, 'Runs svc']);
+    const [control] = await table(msi, 'ServiceControl');
+    // Start on install (1), stop on both (2|32), remove on uninstall (128); wait.
+    expect(control!.slice(1)).toEqual(['svcd', String(1 | 2 | 32 | 128), '', '1', component]);
+    const actions = Object.fromEntries((await table(msi, 'InstallExecuteSequence')).map((r) => [r[0], r[2]]));
+    expect(actions).toMatchObject({ StopServices: '1900', DeleteServices: '2000', InstallServices: '5800', StartServices: '5900' });
   });
 });

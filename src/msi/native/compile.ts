@@ -187,10 +187,7 @@ export function compileWix(sources: Readonly<Record<string, string>>): PackageMo
   let sawPackage = false;
   let sawMedia = false;
 
-  const read = (el: Element) => {
-    const r = new Reader(el);
-    return r;
-  };
+  const read = (el: Element) => new Reader(el);
   const flush = (r: Reader) => problems.push(...r.problems);
 
   const unsupported = (el: Element, context: string) => {
@@ -384,7 +381,10 @@ export function compileWix(sources: Readonly<Record<string, string>>): PackageMo
       const r = read(child);
       switch (child.name) {
         case 'Package': {
-          if (inFragment) return unsupported(child, 'Fragment');
+          if (inFragment) {
+            unsupported(child, 'Fragment');
+            break;
+          }
           sawPackage = true;
           r.attributes(['InstallerVersion', 'Compressed', 'InstallScope', 'SummaryCodepage', 'Comments', 'Description', 'InstallPrivileges', 'Platform', 'Id', 'Manufacturer', 'Keywords', 'Languages']);
           if (!r.yesNo('Compressed', true)) problems.push(`${child.where}: Compressed="no" is not supported: the native backend embeds its files`);
