@@ -133,6 +133,18 @@ beforeAll(async () => {
 afterAll(async () => {
   const stopped = await serve?.stop();
   if (stopped) console.log(`release serve's log:\n${stopped.stdout}`);
+  // WINSHIP_WALKTHROUGH=DIR keeps what each command printed, for README's walkthrough.
+  const keep = process.env.WINSHIP_WALKTHROUGH;
+  if (keep && work) {
+    await mkdir(keep, { recursive: true });
+    const scrub = (t: string) => t.replaceAll(work, '<work>').replaceAll(String(port), '<port>');
+    for (const v of VERSIONS) {
+      if (builds[v]) await writeFile(join(keep, `build-${v}.txt`), scrub(`${builds[v].stdout}\n--- stderr\n${builds[v].stderr}`));
+      if (publishes[v]) await writeFile(join(keep, `publish-${v}.txt`), scrub(`${publishes[v].stdout}\n--- stderr\n${publishes[v].stderr}`));
+    }
+    if (stopped) await writeFile(join(keep, 'serve.txt'), scrub(stopped.stdout));
+    await writeFile(join(keep, 'release.yaml'), scrub(readFileSync(join(project, 'release.yaml'), 'utf8')));
+  }
   await signing?.stop();
   console.log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`);
   if (work) await rm(work, { recursive: true, force: true });
