@@ -17,6 +17,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCom
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, makeGitProject, repoRoot, runRelease } from '../support/cli.js';
+import { pinWinshipModules } from '../support/exampleModules.js';
 import { filesHolding, filesUnder, startRun } from '../support/faults.js';
 import { startS3Server, type S3Server } from '../support/s3server.js';
 import { startSigningFixture, type SigningFixture } from '../support/signing.js';
@@ -96,6 +97,7 @@ beforeAll(async () => {
   publicKey = keygen.stdout.trim();
   folderFeed = join(work, 'feed');
   project = await makeGitProject(example, join(work, 'hello'));
+  await pinWinshipModules(project); // its go.mod finds go/update and go/patch by relative paths
   await writeFile(join(project, '.gitignore'), 'dist/\n');
   for (const [i, version] of VERSIONS.entries()) {
     const from = i === 0 ? undefined : i === 1 ? folderFeed : S3_FEED;

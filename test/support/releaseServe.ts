@@ -13,8 +13,9 @@ export interface RunningServe {
   stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
 }
 
-export async function startReleaseServe(feed: string, args: string[] = []): Promise<RunningServe> {
-  const child = execa(process.execPath, [releaseBin, 'serve', '--feed', feed, '--port', '0', ...args], { reject: false, env: { NO_COLOR: '1' } });
+/** `port` 0 (the default) lets it pick a free one; a test whose exes have the feed URL linked in picks the port first. */
+export async function startReleaseServe(feed: string, args: string[] = [], port = 0): Promise<RunningServe> {
+  const child = execa(process.execPath, [releaseBin, 'serve', '--feed', feed, '--port', String(port), ...args], { reject: false, env: { NO_COLOR: '1' } });
   let stdout = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
