@@ -236,6 +236,11 @@ const patches = z
       .optional()
       .describe('Folder of earlier releases, relative to release.yaml: each subfolder laid out like dist/ (its .winship/state.json or artifacts.json), e.g. releases/1.2.0/; or an update feed (a folder holding releases.json, or s3://bucket/prefix), whose releases.json is checked with the feed key (publish:). `release build --previous DIR…` names them instead.'),
     previous: z.number().int().min(1).max(50).default(3).describe('Make patches from the newest N earlier versions found.'),
+    publicKey: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be the base64 of 32 bytes (what release feed keygen prints)')
+      .optional()
+      .describe('The feed public key (base64) that checks releases.json when patches.from is a feed: the build then needs no private key (default: publish.publicKey, else the feed key\'s public half).'),
     kinds: z
       .array(z.enum(PATCHABLE_KINDS))
       .min(1)

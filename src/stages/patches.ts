@@ -90,14 +90,16 @@ async function isFeed(ctx: ReleaseContext): Promise<boolean> {
   return (await stat(join(ctx.project(from), RELEASES_JSON)).catch(() => undefined))?.isFile() === true;
 }
 
-/** The key that checks the feed's releases.json: publish.publicKey, else the public half of the feed key. */
+/** The key that checks the feed's releases.json: patches.publicKey, publish.publicKey, else the public half of the feed key. */
 async function feedPublicKey(ctx: ReleaseContext) {
+  const own = ctx.config.patches?.publicKey;
+  if (own) return parsePublicKey(own, ctx.positions.at(['patches', 'publicKey']));
   const cfg = ctx.config.publish;
   if (cfg?.publicKey) return parsePublicKey(cfg.publicKey, ctx.positions.at(['publish', 'publicKey']));
   try {
     return await loadFeedKey(cfg?.feedKey === undefined ? undefined : ctx.project(cfg.feedKey));
   } catch (err) {
-    throw new UsageError(`${ctx.positions.at(['patches', 'from'])}: patches from a feed need its public key to check releases.json: set publish.publicKey (what release feed keygen printed). ${(err as Error).message}`);
+    throw new UsageError(`${ctx.positions.at(['patches', 'from'])}: patches from a feed need its public key to check releases.json: set patches.publicKey (what release feed keygen printed), so the build needs no private key. ${(err as Error).message}`);
   }
 }
 

@@ -83,6 +83,7 @@ msix:
 patches:
   from: ../feed
   previous: 2
+  publicKey: ${publicKey}
 ${signing.yaml}`;
 
 beforeAll(async () => {
@@ -97,8 +98,10 @@ beforeAll(async () => {
   const keygen = await runRelease(['feed', 'keygen', '-o', join(work, 'feed-key.pem')], { cwd: work });
   expect(keygen.exitCode, keygen.stderr).toBe(0);
   publicKey = keygen.stdout.trim();
-  // The key the publisher signs with, and the patch stage checks the feed's index with.
-  env = { ...signing.env, WINSHIP_FEED_KEY: readFileSync(join(work, 'feed-key.pem'), 'utf8') };
+  // The builds check the feed's index with the public key alone (patches.publicKey); only the
+  // publisher holds the private key.
+  env = signing.env;
+  const publishEnv = { ...signing.env, WINSHIP_FEED_KEY: readFileSync(join(work, 'feed-key.pem'), 'utf8') };
 
   feed = join(work, 'feed');
   await mkdir(feed); // an empty folder is a new feed, and no earlier releases to patch from
@@ -119,7 +122,7 @@ beforeAll(async () => {
     builds[version] = b;
     exes[version] = await readFile(join(project, 'dist', EXE));
     t = performance.now();
-    const p = await runRelease(['publish', '--feed', feed, '--base-url', base], { cwd: project, env });
+    const p = await runRelease(['publish', '--feed', feed, '--base-url', base], { cwd: project, env: publishEnv });
     timings[`publish ${version}`] = performance.now() - t;
     expect(p.exitCode, `${p.stdout}\n${p.stderr}`).toBe(0);
     publishes[version] = p;
