@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPatch, createPatch } from '../../src/delta/patch.js';
 import { buildGoApplier, GO_ENV, GO_PATCH_MODULE } from '../support/goApplier.js';
 import { createWinePrefix, haveWine } from '../support/wine.js';
+import { seededRandom } from '../support/seeded.js';
 
 // The Go applier (go/patch), the format's second implementation, against the first: its own
 // tests (go vet, go test), patches the Node encoder makes applied by its command on Linux with
@@ -44,18 +45,6 @@ function nodeError(old: Uint8Array, patch: Uint8Array): string {
   return '';
 }
 
-/** mulberry32, for inputs that are the same on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const flip = (b: Uint8Array, at: number, bits: number) => {
   b[at] = b[at]! ^ bits;
 };
@@ -83,7 +72,7 @@ describe('go/patch, the Go applier', () => {
   });
 
   it('applies what the Node encoder makes of random edits, to the exact new file', async () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
     for (let c = 0; c < 12; c++) {
       const old = c % 4 === 0 ? new Uint8Array(0) : bytes(Math.floor(r() * 20_000));
@@ -119,7 +108,7 @@ describe('go/patch, the Go applier', () => {
   });
 
   it('refuses what the Node applier refuses, with the same message, and writes nothing', async () => {
-    const r = rng(9);
+    const r = seededRandom(9);
     const old = Uint8Array.from({ length: 6000 }, (_, i) => (i * 7 + (i >> 5)) & 0xff);
     const neu = Uint8Array.from(old);
     for (let i = 100; i < 6000; i += 997) flip(neu, i, 0x33);

@@ -35,7 +35,8 @@ export function fixtureKey(seed = Buffer.alloc(32, 0x2a)): { privateKey: KeyObje
 }
 
 const exePath = (version: string) => `${version}/hello_windows_amd64/hello.exe`;
-const patchPath = (from: string, to: string) => `patches/hello_${from}_to_${to}_windows_amd64.exe.patch`;
+// Named as release publish names them (src/artifacts/names.ts).
+const patchPath = (from: string, to: string) => `patches/hello_${from}_to_${to}_amd64.exe.patch`;
 
 /** The signature file for `index`: base64, one line, a final newline. */
 export function signIndex(index: Uint8Array, privateKey: KeyObject): string {

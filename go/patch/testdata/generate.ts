@@ -11,32 +11,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { squashFine, STRETCH, STRETCH_FINE } from '../../../src/delta/mixer.js';
 import { applyPatch, createPatch } from '../../../src/delta/patch.js';
+import { seededBytes, seededRandom } from '../../../test/support/seeded.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** mulberry32: a small seeded generator, so the vectors are the same on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(seed: number, n: number): Uint8Array {
-  const r = rng(seed);
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
-  return b;
-}
 
 const WORDS = 'the patch applies to a file of bytes with SHA-256 old new size hash range coder model context mixer weight match table release update program version build sign'.split(' ');
 
 function text(seed: number, n: number): Uint8Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   let s = '';
   while (s.length < n) {
     s += WORDS[Math.floor(r() * WORDS.length)]!;
@@ -49,7 +31,7 @@ const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 /** Machine-code-like bytes: calls and RIP-relative LEAs (rel32 operands) among other bytes. */
 function code(seed: number, instructions: number): { bytes: Uint8Array; rel: number[] } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out: number[] = [];
   const rel: number[] = []; // offsets of rel32 operands
   for (let i = 0; i < instructions; i++) {
@@ -91,12 +73,12 @@ function codeWithInsert(c: { bytes: Uint8Array; rel: number[] }, where: number, 
 }
 
 function edited(seed: number): [Uint8Array, Uint8Array] {
-  const r = rng(seed);
-  const old = randomBytes(seed, 24_000);
+  const r = seededRandom(seed);
+  const old = seededBytes(seed, 24_000);
   let neu = Uint8Array.from(old);
   for (let i = 0; i < 30; i++) neu[Math.floor(r() * neu.length)] ^= 1 + Math.floor(r() * 255); // substitutions
   for (let i = 0; i < 64; i++) neu[6000 + i] = (neu[6000 + i]! + 3) & 0xff; // one difference, repeated
-  neu = concat(neu.subarray(0, 9000), randomBytes(seed + 1, 300), neu.subarray(9000)); // an insert
+  neu = concat(neu.subarray(0, 9000), seededBytes(seed + 1, 300), neu.subarray(9000)); // an insert
   neu = concat(neu.subarray(0, 15000), neu.subarray(15500)); // a deletion
   neu = concat(neu.subarray(0, 3000), old.subarray(20000, 22000), neu.subarray(3000)); // a block moved
   return [old, neu];
@@ -115,7 +97,7 @@ function textEdits(seed: number): [Uint8Array, Uint8Array] {
 
 function pointers(seed: number): [Uint8Array, Uint8Array] {
   const c = code(seed, 4_000);
-  return [c.bytes, codeWithInsert(c, Math.floor(c.bytes.length / 3), randomBytes(seed + 2, 40))];
+  return [c.bytes, codeWithInsert(c, Math.floor(c.bytes.length / 3), seededBytes(seed + 2, 40))];
 }
 
 /**
@@ -134,14 +116,14 @@ function largePair(): [Uint8Array, Uint8Array] {
 const vectors: Record<string, () => [Uint8Array, Uint8Array]> = {
   empty: () => [new Uint8Array(0), new Uint8Array(0)],
   'empty-old': () => [new Uint8Array(0), text(11, 3_000)],
-  'empty-new': () => [randomBytes(12, 3_000), new Uint8Array(0)],
+  'empty-new': () => [seededBytes(12, 3_000), new Uint8Array(0)],
   'one-byte': () => [Uint8Array.of(0x41), Uint8Array.of(0x42)],
   'one-byte-same': () => [Uint8Array.of(0x41), Uint8Array.of(0x41)],
   identical: () => {
     const b = code(13, 1_600).bytes;
     return [b, b];
   },
-  different: () => [randomBytes(14, 6_000), randomBytes(15, 5_000)],
+  different: () => [seededBytes(14, 6_000), seededBytes(15, 5_000)],
   'random-edits': () => edited(16),
   'text-edits': () => textEdits(17),
   pointers: () => pointers(18),

@@ -7,39 +7,23 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyPatch, createPatch } from '../../../src/delta/patch.js';
+import { seededBytes, seededRandom } from '../../../test/support/seeded.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** mulberry32: the same bytes on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function bytes(seed: number, n: number): Uint8Array {
-  const r = rng(seed);
-  return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-}
-
 /** `base` with `count` bytes changed at seeded places and a version string appended. */
 function edited(base: Uint8Array, seed: number, count: number, version: string): Uint8Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out = Uint8Array.from(base);
   for (let i = 0; i < count; i++) out[Math.floor(r() * out.length)] = Math.floor(r() * 256);
   return Uint8Array.from([...out, ...new TextEncoder().encode(`version ${version}\n`)]);
 }
 
-const v1 = edited(bytes(1, 40_000), 11, 0, '1.0.0');
+const v1 = edited(seededBytes(1, 40_000), 11, 0, '1.0.0');
 const v2 = edited(v1.subarray(0, 40_000), 12, 20, '1.1.0');
 const v3 = edited(v2.subarray(0, 40_000), 13, 20, '1.2.0');
-const tiny1 = bytes(21, 40);
-const tiny2 = bytes(22, 40);
+const tiny1 = seededBytes(21, 40);
+const tiny2 = seededBytes(22, 40);
 
 const write = (name: string, data: Uint8Array) => writeFileSync(join(here, name), data);
 const patch = (name: string, old: Uint8Array, neu: Uint8Array) => {
