@@ -225,7 +225,7 @@ export function compileWix(sources: Readonly<Record<string, string>>): PackageMo
       const cr = read(child);
       switch (child.name) {
         case 'File':
-          cr.attributes(['Id', 'Name', 'Source', 'KeyPath', 'Vital', 'Checksum']);
+          cr.attributes(['Id', 'Name', 'Source', 'KeyPath', 'Vital']);
           c.files.push({ id: cr.id(), name: cr.req('Name'), source: cr.req('Source'), keyPath: cr.yesNo('KeyPath', false), vital: cr.yesNo('Vital', true) });
           break;
         case 'CreateFolder':
@@ -357,7 +357,7 @@ export function compileWix(sources: Readonly<Record<string, string>>): PackageMo
   };
 
   const feature = (el: Element) => {
-    const r = read(el).attributes(['Id', 'Title', 'Level', 'Description', 'Display', 'Absent', 'AllowAdvertise']);
+    const r = read(el).attributes(['Id', 'Title', 'Level', 'Description', 'Display']);
     const f: FeatureModel = { id: r.id(), level: r.int('Level', 1)!, components: [] };
     const title = r.opt('Title');
     const description = r.opt('Description');
@@ -386,19 +386,17 @@ export function compileWix(sources: Readonly<Record<string, string>>): PackageMo
             break;
           }
           sawPackage = true;
-          r.attributes(['InstallerVersion', 'Compressed', 'InstallScope', 'SummaryCodepage', 'Comments', 'Description', 'InstallPrivileges', 'Platform', 'Id', 'Manufacturer', 'Keywords', 'Languages']);
+          r.attributes(['InstallerVersion', 'Compressed', 'InstallScope', 'SummaryCodepage', 'Comments']);
           if (!r.yesNo('Compressed', true)) problems.push(`${child.where}: Compressed="no" is not supported: the native backend embeds its files`);
           model.package.installerVersion = r.int('InstallerVersion', 200)!;
           model.package.scope = r.oneOf('InstallScope', ['perMachine', 'perUser'] as const, 'perMachine');
           model.package.summaryCodepage = r.int('SummaryCodepage', 0)!;
           const comments = r.opt('Comments');
-          const description = r.opt('Description');
           if (comments !== undefined) model.package.comments = comments;
-          if (description !== undefined) model.package.description = description;
           break;
         }
         case 'Property': {
-          r.attributes(['Id', 'Value', 'Secure', 'Hidden', 'Admin']);
+          r.attributes(['Id', 'Value', 'Secure']);
           const id = r.id();
           model.properties.set(id, r.opt('Value') ?? child.text);
           if (r.yesNo('Secure', false)) secure.add(id);
@@ -410,6 +408,7 @@ export function compileWix(sources: Readonly<Record<string, string>>): PackageMo
           model.majorUpgrade = { downgradeErrorMessage: r.req('DowngradeErrorMessage'), allowSameVersionUpgrades: r.yesNo('AllowSameVersionUpgrades', false) };
           break;
         case 'MediaTemplate':
+          // CompressionLevel is accepted: every cabinet is MSZIP at zlib's highest level.
           r.attributes(['EmbedCab', 'CompressionLevel']);
           if (!r.yesNo('EmbedCab', false)) problems.push(`${child.where}: EmbedCab must be yes: the native backend embeds its cabinets`);
           sawMedia = true;

@@ -19,8 +19,8 @@ export interface PackageInfo {
   installerVersion: number;
   scope: InstallScope;
   summaryCodepage: number;
+  /** The summary's Comments. */
   comments?: string;
-  description?: string;
 }
 
 export interface DirectoryModel {
