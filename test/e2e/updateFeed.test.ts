@@ -53,12 +53,15 @@ const exes: Record<string, Buffer> = {};
 const timings: Record<string, number> = {};
 
 /** A loopback port free now: the feed URL is linked into the exes before the server starts. */
-async function freePort(): Promise<number> {
+/**
+ * A free loopback port, held by a listener of ours until `release()`: the exes need the feed's
+ * URL before they are built, and nothing else may take the port during the builds.
+ */
+async function reservePort(): Promise<{ port: number; release: () => Promise<void> }> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 const config = () => `project:
@@ -90,7 +93,9 @@ beforeAll(async () => {
   const started = performance.now();
   expect(await haveWine(), 'wine64 is installed by scripts/setup.sh').toBe(true);
   work = await mkdtemp(join(tmpdir(), 'winship-e2e-update-'));
-  [signing, port] = await Promise.all([startSigningFixture(work), freePort()]);
+  let reserved: Awaited<ReturnType<typeof reservePort>>;
+  [signing, reserved] = await Promise.all([startSigningFixture(work), reservePort()]);
+  port = reserved.port;
   base = `http://127.0.0.1:${port}/`;
   const prefix = createWinePrefix(join(work, 'wine', 'prefix')); // beside the builds: it mostly waits on wineserver
   prefix.catch(() => undefined);
@@ -128,6 +133,7 @@ beforeAll(async () => {
     publishes[version] = p;
   }
   wine = await prefix;
+  await reserved.release();
   serve = await startReleaseServe(feed, [], port);
   expect(serve.url).toBe(base);
   timings.setup = performance.now() - started;
