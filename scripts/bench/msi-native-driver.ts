@@ -62,7 +62,7 @@ lap('write');
 
 let built: { files: number; cabinets: number; bytes: number } | undefined;
 if (values.mode === 'native') {
-  built = await buildNativeMsi({ workDir: work, sources: names, output: join(work, 'out.msi'), arch: 'x64', packageCode: PACKAGE_CODE, date: DATE });
+  built = await buildNativeMsi({ workDir: work, sources: names, output: join(work, 'out.msi'), arch: 'x64', packageCode: PACKAGE_CODE, date: DATE, payload: sources.model }); // as the msi stage does
   lap('msi');
 }
 phases.total = Math.round(performance.now() - t0);

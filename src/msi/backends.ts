@@ -1,5 +1,6 @@
 import { versionAtLeast } from '../util/versions.js';
 import type { WixArch } from './wix/arch.js';
+import type { HarvestModel } from './wix/harvest.js';
 import { summaryPlatform } from './wix/arch.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { buildWithWix3, wix3Version } from '../tools/wix3.js';
@@ -34,6 +35,8 @@ export interface BackendBuild {
   packageCode: string;
   /** The release date: the native backend writes it as every date in the package. */
   date: Date;
+  /** The harvest behind payload.wxs: the native backend reads it instead of the XML. */
+  harvest?: HarvestModel;
   /** The backend version found by `version()`. */
   toolVersion?: string;
   signal?: AbortSignal;
@@ -68,7 +71,7 @@ export const nativeBackend: MsiBackend = {
   async build(runner, b) {
     if (runner.dryRun) return; // nothing runs: the stage has said what it would write
     const { buildNativeMsi } = await import('./native/build.js');
-    await buildNativeMsi({ workDir: b.workDir, sources: b.sources, output: b.output, arch: b.arch, packageCode: b.packageCode, date: b.date, ...(b.signal ? { signal: b.signal } : {}) });
+    await buildNativeMsi({ workDir: b.workDir, sources: b.sources, output: b.output, arch: b.arch, packageCode: b.packageCode, date: b.date, ...(b.harvest ? { payload: b.harvest } : {}), ...(b.signal ? { signal: b.signal } : {}) });
   },
 };
 

@@ -66,6 +66,7 @@ async function buildPackage(ctx: ReleaseContext, job: MsiSetup, arch: GoArch, si
       language: cfg.language,
       packageCode,
       date: ctx.release.date,
+      harvest: sources.model,
       toolVersion: job.toolVersion,
       signal,
     });

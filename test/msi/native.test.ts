@@ -61,7 +61,7 @@ interface Built {
 }
 
 /** The WiX sources of a package, then the native writer: what the msi stage does, without Go. */
-async function buildPackage(name: string, payload: PayloadEntry[], options: Partial<BuildWixSourcesOptions> = {}, filesPerCabinet?: number): Promise<Built> {
+async function buildPackage(name: string, payload: PayloadEntry[], options: Partial<BuildWixSourcesOptions> = {}, filesPerCabinet?: number, direct = false): Promise<Built> {
   const workDir = join(work, name, 'src');
   await mkdir(workDir, { recursive: true });
   const sources = await buildWixSources({
@@ -77,7 +77,17 @@ async function buildPackage(name: string, payload: PayloadEntry[], options: Part
   });
   for (const [f, text] of Object.entries(sources.files)) await writeFile(join(workDir, f), text);
   const msi = join(work, name, `${name}.msi`);
-  await buildNativeMsi({ workDir, sources: Object.keys(sources.files).sort(), output: msi, arch: options.arch ?? 'x64', packageCode: '11111111-2222-5333-8444-555555555555', date: DATE, ...(filesPerCabinet ? { filesPerCabinet } : {}) });
+  await buildNativeMsi({
+    workDir,
+    sources: Object.keys(sources.files).sort(),
+    output: msi,
+    arch: options.arch ?? 'x64',
+    packageCode: '11111111-2222-5333-8444-555555555555',
+    date: DATE,
+    ...(filesPerCabinet ? { filesPerCabinet } : {}),
+    // As the msi stage does: the harvest itself rather than its payload.wxs.
+    ...(direct ? { payload: sources.model } : {}),
+  });
   return { msi, workDir, sources: Object.keys(sources.files).sort() };
 }
 
@@ -236,6 +246,12 @@ describe('the WiX sources, compiled natively and by wixl', () => {
     }
   });
 
+  it('reads the harvest directly into the same bytes as parsing its payload.wxs', async () => {
+    const direct = await buildPackage('same-direct', payload, { ...options, service: { binary: 'bin/tool.exe', name: 'toold', arguments: 'run $HOME' } }, undefined, true);
+    const parsed = await buildPackage('same-parsed', payload, { ...options, service: { binary: 'bin/tool.exe', name: 'toold', arguments: 'run $HOME' } });
+    expect(sha256(readFileSync(direct.msi))).toBe(sha256(readFileSync(parsed.msi)));
+  });
+
   it('is byte-identical when built again from another folder, later', async () => {
     const again = join(work, 'same-again');
     const moved = await makePayload(join(again, 'payload'), Object.fromEntries(payload.filter((p) => p.kind === 'file').map((p) => [p.relativePath, readFileSync(p.sourcePath)])));
@@ -279,12 +295,20 @@ describe('the hostile payload tree', () => {
   it('round-trips quotes, &, 180-character names, 18 levels and empty folders through msiextract', async () => {
     const deep = Array.from({ length: 18 }, (_, i) => `level${i}`).join('/');
     const long = `${'n'.repeat(176)}.txt`;
-    const files = { [`${deep}/deep.txt`]: 'deep\n', [`q'uote & amp/${long}`]: 'long\n', 'spaces in name.txt': 'x\n', 'empty one/': '', [`${deep}/empty/`]: '' };
+    const files = { [`${deep}/deep.txt`]: 'deep\n', [`q'uote & amp/${long}`]: 'long\n', 'spaces in name.txt': 'x\n', 'price $5 $(x).txt': '$\n', 'empty one/': '', [`${deep}/empty/`]: '' };
     const payload = await makePayload(join(work, 'hostile-payload'), files);
     const { msi } = await buildPackage('hostile', payload);
     const out = join(work, 'hostile-out');
     await execa('msiextract', ['-C', out, msi]);
-    expect(tree(join(out, 'Sample'))).toEqual({ [`${deep}/deep.txt`]: sha256(Buffer.from('deep\n')), [`q'uote & amp/${long}`]: sha256(Buffer.from('long\n')), 'spaces in name.txt': sha256(Buffer.from('x\n')) });
+    expect(tree(join(out, 'Sample'))).toEqual({
+      [`${deep}/deep.txt`]: sha256(Buffer.from('deep\n')),
+      [`q'uote & amp/${long}`]: sha256(Buffer.from('long\n')),
+      'spaces in name.txt': sha256(Buffer.from('x\n')),
+      'price $5 $(x).txt': sha256(Buffer.from('$\n')),
+    });
+    // The stage's way (the harvest read directly) gives the same bytes as parsing payload.wxs.
+    const direct = await buildPackage('hostile-direct', payload, {}, undefined, true);
+    expect(sha256(readFileSync(direct.msi))).toBe(sha256(readFileSync(msi)));
     // Empty folders are components of their own that create the folder.
     expect((await table(msi, 'CreateFolder')).length).toBe(2);
   });

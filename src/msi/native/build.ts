@@ -14,6 +14,8 @@ import { MSI_DATABASE_CLSID, writeCompoundFile, type CompoundStream } from '../c
 import { DatabaseError, encodeDatabase } from '../database/encode.js';
 import { encodeStreamName } from '../database/streamName.js';
 import { encodeSummary, SUMMARY_STREAM } from '../database/summary.js';
+import type { HarvestModel } from '../wix/harvest.js';
+import { PAYLOAD_WXS } from '../wix/sources.js';
 import { compileWix } from './compile.js';
 import type { PackageModel } from './model.js';
 import { packageSummary, packageTables, type FileFacts } from './tables.js';
@@ -35,6 +37,11 @@ export interface NativeBuild {
   packageCode: string;
   /** The release date: the summary's dates and every cabinet file's. */
   date: Date;
+  /**
+   * The harvest that payload.wxs was rendered from: read directly instead of parsing that file
+   * (the same package, without the XML round trip; see compile.ts harvestElements).
+   */
+  payload?: HarvestModel;
   /** At most this many files per cabinet (tests make it small); default 65,535. */
   filesPerCabinet?: number;
   signal?: AbortSignal;
@@ -48,8 +55,8 @@ export interface NativeResult {
 
 export async function buildNativeMsi(b: NativeBuild): Promise<NativeResult> {
   const texts: Record<string, string> = {};
-  for (const s of b.sources) texts[s] = await readFile(path.join(b.workDir, s), 'utf8');
-  const model = compileWix(texts);
+  for (const s of b.sources) if (!(b.payload && s === PAYLOAD_WXS)) texts[s] = await readFile(path.join(b.workDir, s), 'utf8');
+  const model = compileWix(texts, b.payload);
   checkArch(model, b.arch);
   const codepage = model.product.codepage || 1252;
 

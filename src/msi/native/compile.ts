@@ -7,7 +7,8 @@ import { StageError } from '../../util/errors.js';
 import { XMLParser } from '../wix/fxp.js';
 import { normaliseGuid } from '../wix/guid.js';
 import { hashedId, isValidWixId } from '../wix/ids.js';
-import { WIX3_NAMESPACE } from '../wix/harvest.js';
+import { escapePreprocessor } from '../wix/escape.js';
+import { listComponents, WIX3_NAMESPACE, type HarvestDirectory, type HarvestModel, type WixElement } from '../wix/harvest.js';
 import type {
   ComponentModel,
   DirectoryModel,
@@ -149,10 +150,45 @@ const UNSUPPORTED_HINT: Record<string, string> = {
 };
 
 /**
- * Parses `sources` (file name → WiX v3 XML) into the package they describe. `arch` decides
+ * The harvest model as the elements renderFragment writes into payload.wxs (a DirectoryRef tree
+ * and the ComponentGroup), without writing and parsing the XML: for a large payload that was
+ * most of the WiX reading. Values are escaped for the preprocessor as the XML has them, so both
+ * ways read the same.
+ */
+export function harvestElements(model: HarvestModel): Element {
+  const file = 'payload (harvest)';
+  const el = (name: string, attrs: Record<string, string>, children: Element[], where: string): Element => ({ name, attrs, children, text: '', where: `${file}: ${where}` });
+  const escaped = (values: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapePreprocessor(v)]));
+  const wixElement = (w: WixElement, where: string): Element => el(w.name, escaped(w.attributes ?? {}), (w.children ?? []).map((c) => wixElement(c, `${where}/${c.name}`)), where);
+  const directory = (dir: HarvestDirectory, where: string): Element[] => [
+    ...dir.components.map((c) => {
+      const at = `${where}/Component[${c.id}]`;
+      const children: Element[] = [];
+      if (c.file) children.push(el('File', { Id: c.file.id, Name: escapePreprocessor(c.file.name), Source: escapePreprocessor(c.file.sourcePath), KeyPath: 'yes' }, [], `${at}/File`));
+      if (c.createFolder) children.push(el('CreateFolder', {}, [], `${at}/CreateFolder`));
+      for (const w of c.children) children.push(wixElement(w, `${at}/${w.name}`));
+      return el('Component', { Id: c.id, Guid: c.guid, ...(c.win64 ? { Win64: 'yes' } : {}) }, children, at);
+    }),
+    ...dir.directories.map((d) => el('Directory', { Id: d.id, Name: escapePreprocessor(d.name) }, directory(d, `${where}/Directory[${d.id}]`), `${where}/Directory[${d.id}]`)),
+  ];
+  const refs = listComponents(model).map((c) => el('ComponentRef', { Id: c.id }, [], `Wix/Fragment[2]/ComponentGroup/ComponentRef[${c.id}]`));
+  return el(
+    'Wix',
+    { xmlns: WIX3_NAMESPACE },
+    [
+      el('Fragment', {}, [el('DirectoryRef', { Id: model.dirRef }, directory(model.root, 'Wix/Fragment/DirectoryRef'), 'Wix/Fragment/DirectoryRef')], 'Wix/Fragment'),
+      el('Fragment', {}, [el('ComponentGroup', { Id: model.componentGroup }, refs, 'Wix/Fragment[2]/ComponentGroup')], 'Wix/Fragment[2]'),
+    ],
+    'Wix',
+  );
+}
+
+/**
+ * Parses `sources` (file name → WiX v3 XML) into the package they describe, with the payload
+ * from `payload` (the harvest) when given instead of from its payload.wxs. `arch` decides
  * nothing here: the sources say it (Win64, ProgramFiles64Folder), the caller checks it.
  */
-export function compileWix(sources: Readonly<Record<string, string>>): PackageModel {
+export function compileWix(sources: Readonly<Record<string, string>>, payload?: HarvestModel): PackageModel {
   const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '@_', parseAttributeValue: false, parseTagValue: false, trimValues: false, htmlEntities: true });
   const problems: string[] = [];
   const roots: Element[] = [];
@@ -169,6 +205,7 @@ export function compileWix(sources: Readonly<Record<string, string>>): PackageMo
       roots.push(root);
     }
   }
+  if (payload) roots.push(harvestElements(payload));
 
   const model: PackageModel = {
     product: { code: '', name: '', version: '', manufacturer: '', upgradeCode: '', language: 1033, codepage: 0 },
