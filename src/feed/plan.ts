@@ -152,7 +152,11 @@ export function planPublish(input: PlanInput): PublishPlan {
   }
   const entry: FeedRelease = { ...release, patches };
   const isNewest = newest === undefined || compareSemver(semver(version), semver(newest)) >= 0;
-  const retention = planRetention([...others, entry], input.keep, [version]);
+  // A root .appinstaller this publish does not rewrite (an architecture the release dropped, or
+  // every one when it is not the newest) keeps naming its version: retention keeps that version.
+  const untouched = [...input.currentAppinstallers].filter(([name]) => !isNewest || !input.appinstallers.has(name));
+  const namedByAppinstallers = (current?.releases ?? []).map((r) => r.version).filter((v) => untouched.some(([, bytes]) => Buffer.from(bytes).toString('utf8').includes(`/${v}/`)));
+  const retention = planRetention([...others, entry], input.keep, [version, ...namedByAppinstallers]);
   const index = releasesDocument(input.project, retention.kept);
   const indexText = serializeReleases(index);
   const indexBytes = enc.encode(indexText);
@@ -177,10 +181,10 @@ export function planPublish(input: PlanInput): PublishPlan {
 
   // Everything the new index does not name under a version folder or patches/ goes, last:
   // retention's versions, patches whose old file left, leftovers of interrupted publishes.
-  const named = new Set([...index.releases.flatMap((r) => [...r.files.map((f) => f.path), ...r.patches.map((p) => p.path)])]);
+  const listedByIndex = new Set([...index.releases.flatMap((r) => [...r.files.map((f) => f.path), ...r.patches.map((p) => p.path)])]);
   const rootFiles = new Set([RELEASES_JSON, RELEASES_SIG, FEED_LOCK, ...input.appinstallers.keys(), ...input.currentAppinstallers.keys()]);
   const removable = (path: string) => {
-    if (named.has(path) || rootFiles.has(path)) return false;
+    if (listedByIndex.has(path) || rootFiles.has(path)) return false;
     const top = path.split('/')[0]!;
     return FEED_TEMP_NAME.test(path) || top === 'patches' || (path.includes('/') && parseSemver(top) !== undefined && !top.startsWith('v'));
   };

@@ -193,6 +193,26 @@ describe('the plan of a publish', () => {
     expect(second.dropped.map((d) => d.path)).toEqual([patch('1.0.0', '1.1.0').path]);
   });
 
+  it('keeps a version that a root .appinstaller the publish leaves alone still names (an architecture the new release dropped)', () => {
+    const first = planPublish(base({ appinstallers: new Map([['App_x86.appinstaller', enc.encode('<AppInstaller><MainPackage Uri="https://dl/1.0.0/App_1.0.0.0_x86.msix"/></AppInstaller>')]]) }));
+    const second = planPublish(
+      base({
+        current: first.index,
+        currentIndexText: first.indexText,
+        currentSignature: signIndex(enc.encode(first.indexText), key),
+        currentAppinstallers: new Map([['App_x86.appinstaller', enc.encode('<AppInstaller><MainPackage Uri="https://dl/1.0.0/App_1.0.0.0_x86.msix"/></AppInstaller>')]]),
+        objects: feedAfter(first),
+        release: release('1.1.0'),
+        files: uploads(release('1.1.0')),
+        appinstallers: new Map([['App_x64.appinstaller', enc.encode('<AppInstaller/>')]]),
+        keep: 1,
+      }),
+    );
+    expect(second.removed).toEqual([]);
+    expect(second.index.releases.map((r) => r.version)).toEqual(['1.1.0', '1.0.0']);
+    expect(second.steps.filter((s) => s.action === 'delete')).toEqual([]);
+  });
+
   it('is a no-op when the same release is published again', () => {
     const first = planPublish(base({}));
     const again = planPublish(
