@@ -72,10 +72,12 @@ export async function execute(ctx: ReleaseContext, selection: Selection, o: Exec
     // stage's checks have passed. A job stopped here never started: no timing, no progress line.
     await (job.stage.gate ? preparation.of(job.stage) : preparation.ready());
     if (!dry && !job.stage.gate) await dist.open();
-    // A stage that rewrites files in place (resources, signing) starts once the state that
-    // lists them is on disk: a run killed during the rewrite then leaves files its state knows,
-    // not a complete MSI that the state write still in flight would have listed.
-    if (!dry && job.stage.modifies.length > 0) await recorder.flush();
+    // Every stage starts once the state that lists what the stages before it made is on disk.
+    // A stage that rewrites files in place (resources, signing) then leaves, when the run is
+    // killed during the rewrite, files its state knows, not a complete MSI that a state write
+    // still in flight would have listed; and a run killed while a stage writes its own output
+    // (the manifests after the checksums) leaves no finished file of an earlier stage unrecorded.
+    if (!dry) await recorder.flush();
     const started = performance.now();
     if (!startedAt.has(job.stage)) {
       startedAt.set(job.stage, started);
