@@ -21,7 +21,7 @@ import { pinWinshipModules } from '../support/exampleModules.js';
 import { filesUnder } from '../support/faults.js';
 import { startReleaseServe, type RunningServe } from '../support/releaseServe.js';
 import { startSigningFixture, type SigningFixture } from '../support/signing.js';
-import { createWinePrefix, haveWine, type WinePrefix } from '../support/wine.js';
+import { createWinePrefix, haveWine, placeExe, type WinePrefix } from '../support/wine.js';
 
 const example = join(repoRoot, 'examples', 'hello');
 const NAME = 'WinshipExample.Hello';
@@ -243,13 +243,7 @@ describe('release serve hosts the feed', () => {
 
 describe('hello 1.0.0 updates itself from the served feed under Wine', () => {
   /** A fresh C:\<name>\hello.exe holding `version`'s exe as its release shipped it; returns its Windows path. */
-  async function install(name: string, version: string): Promise<string> {
-    const dir = join(wine.driveC, name);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'hello.exe'), exes[version]!);
-    return `C:\\${name}\\hello.exe`;
-  }
+  const install = async (name: string, version: string) => placeExe(wine, name, 'hello.exe', exes[version]!);
   const installed = async (name: string) => readFile(join(wine.driveC, name, 'hello.exe'));
 
   it('updates 1.0.0 to 1.2.0 downloading patches only, and the new exe is 1.2.0', async () => {

@@ -8,7 +8,7 @@ import { FEED_PATHS, writeFeedFixture, type FeedFixture } from '../support/feedF
 import { GO_ENV } from '../support/goApplier.js';
 import { repoRoot } from '../support/paths.js';
 import { startReleaseServe, type RunningServe } from '../support/releaseServe.js';
-import { createWinePrefix, haveWine } from '../support/wine.js';
+import { createWinePrefix, haveWine, placeExe } from '../support/wine.js';
 
 // go/update, the Go update client: its own tests (go vet, go test with httptest feeds), then
 // examples/hello cross-compiled for windows/amd64 updating itself under Wine, v1 → v3 through
@@ -51,14 +51,8 @@ describe('hello update under Wine (windows/amd64), through release serve', () =>
   const feedDir = () => join(work, 'feed');
   const exes: Record<string, Buffer> = {};
 
-  /** A fresh C:\<name>\hello.exe holding `version`'s exe; returns its Windows path. */
-  async function install(name: string, version: string): Promise<string> {
-    const dir = join(wine.driveC, name);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'hello.exe'), exes[version]!);
-    return `C:\\${name}\\hello.exe`;
-  }
+  /** A fresh C:\<name>\hello.exe holding `version`'s exe as its release shipped it; returns its Windows path. */
+  const install = async (name: string, version: string) => placeExe(wine, name, 'hello.exe', exes[version]!);
   const installed = async (name: string) => readFile(join(wine.driveC, name, 'hello.exe'));
 
   beforeAll(async () => {

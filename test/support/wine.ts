@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SHIM_DEF, SHIM_SOURCE } from '../../src/tools/wineShim.js';
 
@@ -48,4 +48,16 @@ async function buildPrngShim(out: string): Promise<string> {
   await writeFile(def, SHIM_DEF);
   await execa('x86_64-w64-mingw32-gcc', ['-O2', '-shared', '-s', '-o', out, source, def, '-ladvapi32']);
   return out;
+}
+
+/**
+ * A fresh C:\<name>\<file> in the prefix holding `bytes` (an exe as its release shipped it), for
+ * a program that updates itself in place; returns its Windows path.
+ */
+export async function placeExe(wine: WinePrefix, name: string, file: string, bytes: Uint8Array): Promise<string> {
+  const dir = join(wine.driveC, name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, file), bytes);
+  return `C:\\${name}\\${file}`;
 }

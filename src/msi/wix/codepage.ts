@@ -41,59 +41,58 @@ export const SUPPORTED_CODEPAGES: readonly number[] = [1252, ...Object.keys(DECO
   (a, b) => a - b,
 );
 
-const cache = new Map<number, ReadonlySet<number>>();
+const tables = new Map<number, ReadonlyMap<number, readonly number[]>>();
+const charsets = new Map<number, ReadonlySet<number>>();
 
-function cp1252(): Set<number> {
-  const set = new Set<number>();
-  for (let c = 0x00; c <= 0x7f; c++) set.add(c);
-  for (let c = 0xa0; c <= 0xff; c++) set.add(c);
-  for (const c of CP1252_HIGH) set.add(c);
-  return set;
-}
+const CP1252_UNASSIGNED = [0x81, 0x8d, 0x8f, 0x90, 0x9d];
 
-/** Learns a codepage from the platform's decoder: every byte (and, for the double-byte
- * codepages, every byte pair) that decodes to exactly one character other than U+FFFD. */
-function decoded(label: string, codepage: number): Set<number> {
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(label, { fatal: false });
-  } catch {
-    throw new StageError(`Codepage ${codepage} (${label}) is not available in this Node.js build (it lacks full ICU).`);
-  }
-  const set = new Set<number>();
-  const add = (bytes: number[]): void => {
-    const chars = [...decoder.decode(Uint8Array.from(bytes))];
-    const c = chars.length === 1 ? chars[0]!.codePointAt(0)! : -1;
-    if (c >= 0 && c !== 0xfffd) set.add(c);
-  };
-  for (let b = 0; b <= 0xff; b++) add([b]);
-  if (codepage >= 932 && codepage <= 950) {
-    for (let lead = 0x81; lead <= 0xfe; lead++) {
-      for (let trail = 0x40; trail <= 0xfe; trail++) add([lead, trail]);
+/**
+ * Code point → the bytes `codepage` stores it as. 1252 from its table; the others learned from
+ * the platform's decoder: every byte (and, for the double-byte codepages, every byte pair) that
+ * decodes to exactly one character other than U+FFFD, the first spelling of each kept.
+ * Throws for codepages we cannot check.
+ */
+function codepageTable(codepage: number): ReadonlyMap<number, readonly number[]> {
+  const cached = tables.get(codepage);
+  if (cached) return cached;
+  const map = new Map<number, number[]>();
+  if (codepage === 1252) {
+    for (let b = 0; b <= 0xff; b++) if (b < 0x80 || b >= 0xa0) map.set(b, [b]);
+    // CP1252_HIGH lists the assigned bytes of 0x80-0x9F in order; place each at its byte.
+    let i = 0;
+    for (let b = 0x80; b <= 0x9f; b++) if (!CP1252_UNASSIGNED.includes(b)) map.set(CP1252_HIGH[i++]!, [b]);
+  } else {
+    const label = DECODED_CODEPAGES[codepage];
+    if (label === undefined) {
+      throw new StageError(`Codepage ${codepage} is not supported for MSI packages; use one of ${SUPPORTED_CODEPAGES.join(', ')}.`);
+    }
+    let decoder: TextDecoder;
+    try {
+      decoder = new TextDecoder(label, { fatal: false });
+    } catch {
+      throw new StageError(`Codepage ${codepage} (${label}) is not available in this Node.js build (it lacks full ICU).`);
+    }
+    const learn = (bytes: number[]): void => {
+      const chars = [...decoder.decode(Uint8Array.from(bytes))];
+      const c = chars.length === 1 ? chars[0]!.codePointAt(0)! : -1;
+      // C1 controls come from unassigned bytes in the WHATWG tables; Windows has no letters there.
+      if (c >= 0 && c !== 0xfffd && !(c >= 0x80 && c <= 0x9f) && !map.has(c)) map.set(c, bytes);
+    };
+    for (let b = 0; b <= 0xff; b++) learn([b]);
+    if (codepage >= 932 && codepage <= 950) {
+      for (let lead = 0x81; lead <= 0xfe; lead++) for (let trail = 0x40; trail <= 0xfe; trail++) learn([lead, trail]);
     }
   }
-  // C1 controls come from unassigned bytes in the WHATWG tables; Windows has no letters there.
-  for (let c = 0x80; c <= 0x9f; c++) set.delete(c);
-  return set;
+  tables.set(codepage, map);
+  return map;
 }
 
 /** The set of code points codepage `codepage` can store. Throws for codepages we cannot check. */
 export function codepageCharset(codepage: number): ReadonlySet<number> {
-  const cached = cache.get(codepage);
+  const cached = charsets.get(codepage);
   if (cached) return cached;
-  let set: Set<number>;
-  if (codepage === 1252) {
-    set = cp1252();
-  } else {
-    const label = DECODED_CODEPAGES[codepage];
-    if (label === undefined) {
-      throw new StageError(
-        `Codepage ${codepage} is not supported for MSI packages; use one of ${SUPPORTED_CODEPAGES.join(', ')}.`,
-      );
-    }
-    set = decoded(label, codepage);
-  }
-  cache.set(codepage, set);
+  const set = new Set(codepageTable(codepage).keys());
+  charsets.set(codepage, set);
   return set;
 }
 
@@ -111,43 +110,10 @@ export function isRepresentable(text: string, codepage: number): boolean {
   return unrepresentableChars(text, codepage).length === 0;
 }
 
-const encoders = new Map<number, ReadonlyMap<number, readonly number[]>>();
-
-/** Code point → the bytes `codepage` stores it as (learned from the decoder, like the charset). */
-function encoderFor(codepage: number): ReadonlyMap<number, readonly number[]> {
-  const cached = encoders.get(codepage);
-  if (cached) return cached;
-  const map = new Map<number, number[]>();
-  if (codepage === 1252) {
-    for (let b = 0; b <= 0xff; b++) if (b < 0x80 || b >= 0xa0) map.set(b, [b]);
-    // CP1252_HIGH lists the assigned bytes of 0x80-0x9F in order; place each at its byte.
-    let i = 0;
-    for (let b = 0x80; b <= 0x9f; b++) {
-      if ([0x81, 0x8d, 0x8f, 0x90, 0x9d].includes(b)) continue;
-      map.set(CP1252_HIGH[i++]!, [b]);
-    }
-  } else {
-    const label = DECODED_CODEPAGES[codepage];
-    if (label === undefined) codepageCharset(codepage); // throws the supported-codepages error
-    const decoder = new TextDecoder(label!, { fatal: false });
-    const learn = (bytes: number[]): void => {
-      const chars = [...decoder.decode(Uint8Array.from(bytes))];
-      const c = chars.length === 1 ? chars[0]!.codePointAt(0)! : -1;
-      if (c >= 0 && c !== 0xfffd && !(c >= 0x80 && c <= 0x9f) && !map.has(c)) map.set(c, bytes);
-    };
-    for (let b = 0; b <= 0xff; b++) learn([b]);
-    if (codepage >= 932 && codepage <= 950) {
-      for (let lead = 0x81; lead <= 0xfe; lead++) for (let trail = 0x40; trail <= 0xfe; trail++) learn([lead, trail]);
-    }
-  }
-  encoders.set(codepage, map);
-  return map;
-}
-
 /** `text` in `codepage`'s bytes; throws for a character it cannot hold (check with unrepresentableChars first). */
 export function encodeInCodepage(text: string, codepage: number): Uint8Array {
   if (/^[\x00-\x7f]*$/.test(text)) return Buffer.from(text, 'latin1');
-  const map = encoderFor(codepage);
+  const map = codepageTable(codepage);
   const out: number[] = [];
   for (const ch of text) {
     const bytes = map.get(ch.codePointAt(0)!);
