@@ -111,6 +111,7 @@ export function payloadOf(ctx: ReleaseContext, binaries: readonly { name: string
 /** Everything buildWixSources is given for one package, from the setup and its payload. */
 export function wixSourcesOptions(ctx: ReleaseContext, setup: MsiSetup, arch: GoArch, payload: PayloadEntry[]): BuildWixSourcesOptions {
   const { cfg } = setup;
+  const icon = productIcon(ctx);
   return {
     productName: cfg.productName ?? ctx.config.project.name,
     manufacturer: cfg.manufacturer ?? ctx.config.project.vendor,
@@ -128,7 +129,7 @@ export function wixSourcesOptions(ctx: ReleaseContext, setup: MsiSetup, arch: Go
     ...(cfg.license ? { license: ctx.project(cfg.license) } : {}),
     installDirUi: cfg.ui,
     ...(ctx.config.project.homepage ? { homepage: ctx.config.project.homepage } : {}),
-    ...(productIcon(ctx) ? { productIcon: relativeToWorkDir(ctx, arch, productIcon(ctx)!) } : {}),
+    ...(icon ? { productIcon: relativeToWorkDir(ctx, arch, icon) } : {}),
     ...(cfg.template ? { template: ctx.project(cfg.template) } : {}),
     payload,
     fragment: { sourceRelativeTo: workDirOf(ctx, arch) },
