@@ -114,7 +114,7 @@ describe('hello update under Wine (windows/amd64), through release serve', () =>
     expect((await wine.run([exe, '--version'])).stdout).toMatch(/^hello 1\.2\.0 \(commit none, built unknown, windows\/amd64\)/);
     expect(await readdir(join(wine.driveC, 'app'))).toEqual(['hello.exe']);
     const again = await wine.run([exe, 'update'], { reject: false });
-    expect([again.exitCode, again.stdout]).toEqual([0, 'hello 1.2.0 is up to date']);
+    expect([again.exitCode, again.stdout], again.stderr).toEqual([0, 'hello 1.2.0 is up to date']);
   });
 
   it('updates 1.1.0 by the one patch it needs', async () => {

@@ -34,7 +34,17 @@ export async function createWinePrefix(prefix: string): Promise<WinePrefix> {
   const dll = await buildPrngShim(join(prefix, '..', 'bcryptprimitives.dll'));
   await copyFile(dll, join(prefix, 'drive_c', 'windows', 'system32', 'bcryptprimitives.dll'));
   const run: WinePrefix['run'] = async (args, opts = {}) => {
-    const r = await execa(WINE64, args, { env, reject: opts.reject ?? true, timeout: opts.timeoutMs ?? 120_000 });
+    const once = () => execa(WINE64, args, { env, reject: false, timeout: opts.timeoutMs ?? 120_000 });
+    let r = await once();
+    // Exit 127 with nothing printed is Wine failing to start the program (seen once in CI, under
+    // load, between two runs in one prefix), not the program: none of ours exits 127. Once more.
+    if (r.exitCode === 127 && String(r.stdout) === '') {
+      process.stderr.write(`wine: ${args[0]} did not start (exit 127: ${String(r.stderr).trim() || 'no message'}); starting it again\n`);
+      r = await once();
+    }
+    if ((opts.reject ?? true) && r.exitCode !== 0) {
+      throw new Error(`wine64 ${args.join(' ')} exited ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}:\n${String(r.stderr)}${String(r.stdout)}`);
+    }
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   };
   return { prefix, env, run, driveC: join(prefix, 'drive_c') };
